@@ -1,0 +1,1 @@
+"""hullvm: programs compiled into transformer weights."""
