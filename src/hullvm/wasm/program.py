@@ -1,0 +1,137 @@
+"""Machine programs, the prefix that encodes one with its input, and the trace decoder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hullvm.wasm.isa import DSP_BIAS, MAX_ADDRESS, MAX_PC, Instruction
+from hullvm.wasm.tokens import (
+    CODE_START, CODE_WIDTH, KINDS, STEP_LAYOUT, STORE_WIDTH, TRAP_CODES, VOCAB,
+)
+
+
+@dataclass
+class MachineProgram:
+    """A lowered program: instructions, initial memory (data and globals) and its size."""
+
+    instructions: list[Instruction]
+    memory_pages: int
+    data: list[tuple[int, bytes]] = field(default_factory=list)
+    function_of: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        """Raise ValueError when the program exceeds the machine's address ranges."""
+        if len(self.instructions) > MAX_PC:
+            raise ValueError(f"{len(self.instructions)} instructions; the machine runs at most "
+                             f"{MAX_PC}")
+        for address, chunk in self.data:
+            if address < 0 or address + len(chunk) > MAX_ADDRESS:
+                raise ValueError(f"data at {address:#x}+{len(chunk)} is outside the machine's "
+                                 f"{MAX_ADDRESS:#x} bytes of memory")
+
+
+def build_prefix(program: MachineProgram, input_bytes: bytes) -> list[int]:
+    """Encode a program and its input as the token prefix the model continues."""
+    program.check()
+    V = VOCAB
+    tokens = [V.bos]
+    for instruction in program.instructions:
+        tokens.extend(V.code + b for b in instruction.fields())
+    assert len(tokens) == CODE_START + CODE_WIDTH * len(program.instructions)
+    for address, chunk in program.data:
+        if not chunk:
+            continue
+        tokens += [V.da + ((address >> s) & 0xFF) for s in (16, 8, 0)]
+        tokens.extend(V.data + b for b in chunk)
+    tokens.append(V.inhdr)
+    tokens.extend(V.input + b for b in input_bytes)
+    # A jump to instruction 0 starts the trace.
+    tokens += [V.op_token("JUMP", DSP_BIAS), V.byte + 0, V.byte + 0]
+    return tokens
+
+
+@dataclass
+class Step:
+    """One decoded step of a trace."""
+
+    kind: str
+    dsp: int
+    words: dict[str, int]
+
+
+@dataclass
+class TraceResult:
+    """What a trace says: the program's output, exit status or trap, and its steps."""
+
+    output: bytes
+    exit_code: int | None
+    trap: str | None
+    steps: int
+    complete: bool
+
+
+class TraceDecoder:
+    """Incrementally decode trace tokens into steps, output bytes and the final status."""
+
+    def __init__(self) -> None:
+        self.output = bytearray()
+        self.exit_code: int | None = None
+        self.trap: str | None = None
+        self.steps = 0
+        self.done = False
+        self._kind: str | None = None
+        self._dsp = 0
+        self._bytes: list[int] = []
+        self.log: list[Step] | None = None
+
+    def feed(self, token: int) -> bytes:
+        """Take one trace token; return the output bytes it completes (usually none)."""
+        role, value = VOCAB.split(token)
+        if role == "END":
+            self.done = True
+            return b""
+        if role.startswith("OP_"):
+            if self._kind is not None and self._bytes:
+                raise ValueError(f"step {self._kind} cut short after {len(self._bytes)} bytes")
+            self._kind = role[3:]
+            self._dsp = value - DSP_BIAS
+            self._bytes = []
+            self.steps += 1
+            if self._kind == "TRAP":
+                self.trap = TRAP_CODES.get(value, f"trap code {value}")
+                self.done = True
+            return self._finish_if_complete()
+        if role != "B" or self._kind is None:
+            raise ValueError(f"unexpected token {role}({value}) in a trace")
+        self._bytes.append(value)
+        return self._finish_if_complete()
+
+    def _finish_if_complete(self) -> bytes:
+        kind = self._kind
+        assert kind is not None
+        layout = STEP_LAYOUT[kind]
+        if len(self._bytes) < len(layout):
+            return b""
+        words: dict[str, int] = {}
+        for (word, _), byte in zip(layout, self._bytes):
+            words[word] = (words.get(word, 0) << 8) | byte
+        if self.log is not None:
+            self.log.append(Step(kind, self._dsp, words))
+        self._bytes = []
+        out = b""
+        if kind == "OUT":
+            out = bytes([words["VAL"] & 0xFF])
+            self.output += out
+        elif kind == "HALT":
+            code = words["VAL"]
+            self.exit_code = code - (1 << 32) if code >= 1 << 31 else code
+        self._kind = None
+        return out
+
+    def result(self) -> TraceResult:
+        return TraceResult(bytes(self.output), self.exit_code, self.trap, self.steps,
+                           complete=self.done)
+
+
+__all__ = ["MachineProgram", "build_prefix", "TraceDecoder", "TraceResult", "Step", "KINDS",
+           "STORE_WIDTH"]
