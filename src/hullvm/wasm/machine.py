@@ -267,7 +267,12 @@ class _Machine:
         skey, ssq, sflag = self.slot_key
         local, local_pos = self.read("local", self.local_slot, skey, ssq, sflag,
                                      (self.word_here, g.position))
+        # Tokens that write nothing report slot -1, so they never match a queried slot.
+        local_slot, _ = self.read("local_slot", self.local_slot, skey, ssq, sflag,
+                                  (skey + sflag - 1, 0.0))
         fresh = self.step("local_fresh", local_pos - self.frame_pos)
+        same = self.hat("local_same", local_slot - self.local_slot)
+        fresh_same = self.both("local_fresh_same", fresh, same)
         # Memory operand address: X + offset, or the absolute global address.
         use_x = 1 - as_expr(ind["GLOBAL_GET"])
         eff = self.g.neurons("load_addr", [(1, x, use_x), (1, self.imm, self.one)])
@@ -275,7 +280,7 @@ class _Machine:
         mem = []
         for k in range(4):
             byte, found = self.read(f"mem{k}", eff + k, mkey, msq, self.mem_flag,
-                                    (self.value, mkey))
+                                    (self.value, mkey + self.mem_flag - 1))
             mem.append(self.g.neurons(f"mem{k}.ok", [
                 (1, byte, found - eff - k + 1), (-2, byte, found - eff - k),
                 (1, byte, found - eff - k - 1)]))
@@ -287,7 +292,7 @@ class _Machine:
 
         val: list[tuple] = []  # (coeff, a, b) neurons of the value word
         val += [(1, self.imm, ind["CONST"]), (1, local, ind["LOCAL_GET"])]
-        val += [(1, local, self.both("getz_fresh", ind["LOCAL_GETZ"], fresh))]
+        val += [(1, local, self.both("getz_fresh", ind["LOCAL_GETZ"], fresh_same))]
         for name in ("LOCAL_SET", "LOCAL_TEE", "MOVE", "PUTCHAR", "HALT", "RETV"):
             val.append((1, x, ind[name]))
         for name in STORES:

@@ -1,0 +1,375 @@
+"""Lowering: turn a validated WebAssembly module into a flat machine program.
+
+Structured control flow becomes jumps with static stack pointer changes (validation gives the
+stack height at every instruction, so each branch knows how many values it drops). Calls to the
+host imports become the machine's I/O instructions. i32 operations the machine has no circuit for
+(multiply, divide, remainder, bitwise logic, shifts, rotates, bit counts) become calls to helper
+functions written in WebAssembly text with the operations it does have; each helper loops at most
+32 times, so its cost is bounded by the bit width, never by the operand values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from hullvm.errors import UnsupportedError
+from hullvm.wasm.isa import MAX_ADDRESS, MAX_DSP, MAX_PC, Instruction
+from hullvm.wasm.module import Function, Instr, Module
+from hullvm.wasm.program import MachineProgram
+from hullvm.wasm.tokens import TRAP_CODE
+
+HOST_MODULE = "hullvm"
+HOST_FUNCTIONS = {
+    "putchar": ((("i32",), ()), "PUTCHAR", -1),
+    "getchar": (((), ("i32",)), "GETCHAR", 1),
+    "exit": ((("i32",), ()), "HALT", 0),
+}
+ENTRY_NAMES = ("_start", "main")
+
+SIMPLE = {
+    "i32.add": ("ADD", -1), "i32.sub": ("SUB", -1),
+    "i32.eq": ("EQ", -1), "i32.ne": ("NE", -1),
+    "i32.lt_s": ("LT_S", -1), "i32.lt_u": ("LT_U", -1),
+    "i32.gt_s": ("GT_S", -1), "i32.gt_u": ("GT_U", -1),
+    "i32.le_s": ("LE_S", -1), "i32.le_u": ("LE_U", -1),
+    "i32.ge_s": ("GE_S", -1), "i32.ge_u": ("GE_U", -1),
+    "i32.eqz": ("EQZ", 0), "drop": ("DROP", -1), "select": ("SELECT", -2),
+    "nop": ("NOP", 0),
+}
+LOAD_OPS = {"i32.load": "LOAD32", "i32.load8_u": "LOAD8U", "i32.load8_s": "LOAD8S",
+            "i32.load16_u": "LOAD16U", "i32.load16_s": "LOAD16S"}
+STORE_OPS = {"i32.store": "STORE32", "i32.store8": "STORE8", "i32.store16": "STORE16"}
+# i32 operations computed by a helper function; the value is the helper's export name.
+HELPED = {
+    "i32.mul": "mul", "i32.div_u": "div_u", "i32.rem_u": "rem_u", "i32.div_s": "div_s",
+    "i32.rem_s": "rem_s", "i32.and": "and", "i32.or": "or", "i32.xor": "xor",
+    "i32.shl": "shl", "i32.shr_u": "shr_u", "i32.shr_s": "shr_s", "i32.rotl": "rotl",
+    "i32.rotr": "rotr", "i32.clz": "clz", "i32.ctz": "ctz", "i32.popcnt": "popcnt",
+}
+TRAP_OPS = {"hullvm.trap_div": TRAP_CODE["integer divide by zero"],
+            "hullvm.trap_overflow": TRAP_CODE["integer overflow"]}
+
+
+def _is_float(name: str) -> bool:
+    return name.startswith(("f32.", "f64.")) or "_f32" in name or "_f64" in name \
+        or name.endswith(("trunc_f32_s", "trunc_f64_s")) or name in (
+            "i32.reinterpret_f32", "i64.reinterpret_f64")
+
+
+@dataclass
+class _Fixup:
+    pc: int
+    function: int  # function index whose entry PC is the target, or -1
+    label: tuple[int, int] | None = None  # (function index, body index) of a label
+
+
+@dataclass
+class _Lowering:
+    module: Module
+    helpers: Module | None
+    code: list[Instruction] = field(default_factory=list)
+    owner: list[str] = field(default_factory=list)
+    entry_pc: dict[tuple[str, int], int] = field(default_factory=dict)
+    label_pc: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    fixups: list[tuple[int, tuple]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    used_helpers: set[int] = field(default_factory=set)
+
+    def emit(self, ins: Instruction, where: str) -> int:
+        for name, value in (("dsp", ins.dsp), ("dspj", ins.dspj)):
+            if ins.op != "TRAP" and not -MAX_DSP <= value <= MAX_DSP:
+                raise UnsupportedError(
+                    f"{where}: the stack pointer moves by {value} slots in one step, beyond the "
+                    f"machine's limit of {MAX_DSP}; split the function into smaller ones")
+        self.code.append(ins)
+        self.owner.append(where)
+        return len(self.code) - 1
+
+
+def _function_label(module: Module, function: Function) -> str:
+    name = function.name or module.func_names.get(function.index)
+    return f"function {function.index}" + (f" ({name})" if name else "")
+
+
+def lower_module(module: Module, *, memory_limit: int = MAX_ADDRESS) -> MachineProgram:
+    """Lower a validated module to a machine program.
+
+    Raises UnsupportedError listing every instruction or import the machine cannot run, each with
+    its function and byte offset.
+    """
+    entry = _find_entry(module)
+    imports = _host_imports(module)
+    pages = module.memories[0][0] if module.memories else 0
+    memory_size = pages * 65536
+    global_base = memory_size
+    if global_base + 4 * len(module.globals) > memory_limit:
+        raise UnsupportedError(
+            f"the module's memory of {pages} pages plus {len(module.globals)} globals exceeds "
+            f"the machine's {memory_limit // 65536} pages; use a smaller initial memory")
+    helpers = _helper_module()
+    low = _Lowering(module, helpers)
+    # Instruction 0 calls the entry function; the instruction after the call halts with its
+    # result as the exit status.
+    entry_function = module.function(entry)
+    low.emit(Instruction("CALL", aux=0, dsp=len(entry_function.locals)), "start")
+    low.fixups.append((0, ("main", entry)))
+    if not entry_function.type.results:
+        low.emit(Instruction("CONST", imm=0, dsp=1), "start")
+    low.emit(Instruction("HALT"), "start")
+    for function in module.functions:
+        _lower_function(low, module, "main", function, imports, pages, global_base)
+    # Helpers are lowered after the program, only those it calls (and those they call).
+    done: set[int] = set()
+    while low.used_helpers - done:
+        index = min(low.used_helpers - done)
+        done.add(index)
+        _lower_function(low, helpers, "helper", helpers.function(index), {}, 0, 0)
+    if low.problems:
+        listing = "\n  ".join(low.problems)
+        raise UnsupportedError(
+            f"the machine cannot run {len(low.problems)} instruction(s) of this module:\n  "
+            f"{listing}")
+    for pc, target in low.fixups:
+        if target[0] in ("main", "helper"):
+            low.code[pc].tgt = low.entry_pc[target]
+        else:
+            low.code[pc].tgt = low.label_pc[target[1:]]
+    if len(low.code) > MAX_PC:
+        raise UnsupportedError(f"the lowered program has {len(low.code)} instructions; the "
+                               f"machine addresses at most {MAX_PC}")
+    data = []
+    for segment in module.data:
+        offset = _const(segment.offset, module)
+        data.append((offset, bytes(segment.init)))
+    for g, glob in enumerate(module.globals):
+        value = _const(glob.init, module) & 0xFFFFFFFF
+        data.append((global_base + 4 * g, value.to_bytes(4, "little")))
+    return MachineProgram(low.code, pages, data, low.owner)
+
+
+def _const(value, module: Module) -> int:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, tuple) and value[0] == "global.get":
+        return _const(module.globals[value[1]].init, module)
+    raise UnsupportedError(f"constant expression {value!r} is not supported")
+
+
+def _find_entry(module: Module) -> int:
+    for name in ENTRY_NAMES:
+        if name in module.exports and module.exports[name][0] == "func":
+            index = module.exports[name][1]
+            ftype = module.func_types[index]
+            if ftype.params or ftype.results not in ((), ("i32",)):
+                raise UnsupportedError(
+                    f"entry function {name} has type {ftype}; it must take no parameters and "
+                    f"return nothing or an i32 exit status")
+            if index < module.num_imported_functions:
+                raise UnsupportedError(f"entry function {name} is an import")
+            return index
+    raise UnsupportedError(
+        "the module exports no entry function; export `_start` (or `main`) taking no parameters")
+
+
+def _host_imports(module: Module) -> dict[int, tuple[str, int]]:
+    imports: dict[int, tuple[str, int]] = {}
+    problems = []
+    index = 0
+    for entry in module.imports:
+        if entry.kind != "func":
+            problems.append(f"import {entry.module}.{entry.name} ({entry.kind}) is not provided")
+            continue
+        spec = HOST_FUNCTIONS.get(entry.name) if entry.module == HOST_MODULE else None
+        ftype = module.func_types[index]
+        if spec is None or (ftype.params, ftype.results) != spec[0]:
+            problems.append(
+                f"import {entry.module}.{entry.name} {ftype} is not a host function; the machine "
+                f"provides hullvm.putchar [i32] -> [], hullvm.getchar [] -> [i32] and "
+                f"hullvm.exit [i32] -> []")
+        else:
+            imports[index] = (spec[1], spec[2])
+        index += 1
+    if problems:
+        raise UnsupportedError("; ".join(problems))
+    return imports
+
+
+@lru_cache(maxsize=1)
+def _helper_module() -> Module:
+    import wasmtime
+
+    from hullvm.wasm.binary import decode_module
+    from hullvm.wasm.validate import validate_module
+
+    text = resources.files("hullvm.wasm").joinpath("helpers.wat").read_text()
+    module = decode_module(bytes(wasmtime.wat2wasm(text)))
+    validate_module(module)
+    return module
+
+
+def _lower_function(low: _Lowering, module: Module, space: str, function: Function,
+                    imports: dict[int, tuple[str, int]], pages: int, global_base: int) -> None:
+    where_function = _function_label(module, function) if space == "main" else \
+        f"helper {module.func_names.get(function.index, function.index)}"
+    low.entry_pc[(space, function.index)] = len(low.code)
+    n_params = len(function.type.params)
+    frame = n_params + len(function.locals)
+    n_results = len(function.type.results)
+    for t in (*function.type.params, *function.locals, *function.type.results):
+        if t != "i32":
+            where = f"{where_function} at byte offset {function.body[0].offset:#x}"
+            low.problems.append(f"{where}: {t} parameters, locals and results are not supported; "
+                                f"the machine runs i32 code")
+            return
+    body = function.body
+    final = len(body) - 1
+
+    def where(ins: Instr) -> str:
+        return f"{where_function} at byte offset {ins.offset:#x} ({ins.name})"
+
+    def label(index: int) -> tuple:
+        return ("label", space, function.index, index)
+
+    def returning(height: int, ins: Instr) -> None:
+        op = "RETV" if n_results else "RET"
+        dsp = -(frame + height) + n_results
+        low.emit(Instruction(op, dsp=dsp, dspj=dsp), where(ins))
+
+    def branch(target, height: int, ins: Instr, conditional: bool) -> None:
+        """Jump to a label with `height` values on the stack (a condition already popped)."""
+        if target.index == final:
+            if conditional:
+                skip = low.emit(Instruction("BR_IFZ", dsp=-1, dspj=-1), where(ins))
+                returning(height, ins)
+                low.code[skip].tgt = len(low.code)
+            else:
+                returning(height, ins)
+            return
+        drop = height - target.arity - target.height
+        pop = 1 if conditional else 0
+        if target.arity and drop:
+            skip = None
+            if conditional:
+                skip = low.emit(Instruction("BR_IFZ", dsp=-1, dspj=-1), where(ins))
+            low.emit(Instruction("MOVE", dsp=-drop, imm=0), where(ins))
+            pc = low.emit(Instruction("BR"), where(ins))
+            low.fixups.append((pc, label(target.index)))
+            if skip is not None:
+                low.code[skip].tgt = len(low.code)
+            return
+        op = "BR_IF" if conditional else "BR"
+        pc = low.emit(Instruction(op, dsp=-pop, dspj=-pop - drop), where(ins))
+        low.fixups.append((pc, label(target.index)))
+
+    for i, ins in enumerate(body):
+        name = ins.name
+        if name == "loop":
+            low.label_pc[label(i)[1:]] = len(low.code)
+            continue
+        if name == "block":
+            continue
+        if name == "end":
+            low.label_pc[label(i)[1:]] = len(low.code)
+            if i == final and ins.height is not None:
+                returning(ins.height - n_results, ins)
+            continue
+        if name == "else":
+            # The end of the then-branch jumps over the else-branch (dead code when the
+            # then-branch ends in a branch of its own).
+            pc = low.emit(Instruction("BR"), where(ins))
+            low.fixups.append((pc, label(ins.end_index)))
+            low.label_pc[label(i)[1:]] = len(low.code)
+            continue
+        if ins.height is None:
+            continue  # unreachable code is never executed
+        h = ins.height
+        if name == "if":
+            target = ins.else_index if ins.else_index is not None else ins.end_index
+            pc = low.emit(Instruction("BR_IFZ", dsp=-1, dspj=-1), where(ins))
+            low.fixups.append((pc, label(target)))
+            continue
+        if name == "unreachable":
+            low.emit(Instruction("TRAP", dsp=TRAP_CODE["unreachable"]), where(ins))
+        elif name in ("br", "br_if"):
+            branch(ins.target, h - (name == "br_if"), ins, name == "br_if")
+        elif name == "br_table":
+            _lower_br_table(low, ins, h, branch, where)
+        elif name == "return":
+            returning(h - n_results, ins)
+        elif name in SIMPLE:
+            op, dsp = SIMPLE[name]
+            low.emit(Instruction(op, dsp=dsp), where(ins))
+        elif name == "i32.const":
+            low.emit(Instruction("CONST", imm=ins.imm[0] & 0xFFFFFFFF, dsp=1), where(ins))
+        elif name in ("local.get", "local.set", "local.tee"):
+            index = ins.imm[0]
+            op = {"local.get": "LOCAL_GET" if index < n_params else "LOCAL_GETZ",
+                  "local.set": "LOCAL_SET", "local.tee": "LOCAL_TEE"}[name]
+            dsp = {"local.get": 1, "local.set": -1, "local.tee": 0}[name]
+            low.emit(Instruction(op, imm=index, dsp=dsp), where(ins))
+        elif name in ("global.get", "global.set"):
+            if module.globals[ins.imm[0]].type != "i32":
+                low.problems.append(f"{where(ins)}: non-i32 globals are not supported")
+                continue
+            op, dsp = ("GLOBAL_GET", 1) if name == "global.get" else ("GLOBAL_SET", -1)
+            low.emit(Instruction(op, imm=global_base + 4 * ins.imm[0], dsp=dsp), where(ins))
+        elif name in LOAD_OPS:
+            low.emit(Instruction(LOAD_OPS[name], imm=ins.imm[1], aux=pages), where(ins))
+        elif name in STORE_OPS:
+            low.emit(Instruction(STORE_OPS[name], imm=ins.imm[1], aux=pages, dsp=-2), where(ins))
+        elif name == "memory.size":
+            low.emit(Instruction("CONST", imm=pages, dsp=1), where(ins))
+        elif name == "call":
+            _lower_call(low, module, space, ins, imports, where)
+        elif name in HELPED and low.helpers is not None:
+            helper = HELPED[name]
+            helpers = low.helpers
+            index = helpers.exports[helper][1]
+            ftype = helpers.func_types[index]
+            callee = helpers.function(index)
+            low.used_helpers.add(index)
+            dsp = len(callee.locals)
+            pc = low.emit(Instruction("CALL", aux=len(ftype.params), dsp=dsp), where(ins))
+            low.fixups.append((pc, ("helper", index)))
+        elif _is_float(name):
+            low.emit(Instruction("TRAP", dsp=TRAP_CODE["floating point instruction executed"]),
+                     where(ins))
+        else:
+            low.problems.append(f"{where(ins)}: instruction {name} is not supported by the machine")
+
+
+def _lower_br_table(low: _Lowering, ins: Instr, height: int, branch, where) -> None:
+    """A chain of CASE steps: each compares the index with one entry and jumps if equal."""
+    *cases, default = ins.targets
+    trampolines = []
+    for value, target in enumerate(cases):
+        pc = low.emit(Instruction("CASE", imm=value, dsp=0, dspj=-1), where(ins))
+        trampolines.append((pc, target))
+    low.emit(Instruction("DROP", dsp=-1), where(ins))
+    branch(default, height - 1, ins, False)
+    # Each taken CASE has popped the index; its trampoline finishes the branch.
+    for pc, target in trampolines:
+        low.code[pc].tgt = len(low.code)
+        branch(target, height - 1, ins, False)
+
+
+def _lower_call(low: _Lowering, module: Module, space: str, ins: Instr,
+                imports: dict[int, tuple[str, int]], where) -> None:
+    index = ins.imm[0]
+    if index < module.num_imported_functions:
+        if space == "helper":
+            trap = TRAP_OPS.get(f"{module.imports[index].module}.{module.imports[index].name}")
+            if trap is not None:
+                low.emit(Instruction("TRAP", dsp=trap), where(ins))
+                return
+        op, dsp = imports[index]
+        low.emit(Instruction(op, dsp=dsp), where(ins))
+        return
+    callee = module.function(index)
+    pc = low.emit(Instruction("CALL", aux=len(callee.type.params), dsp=len(callee.locals)),
+                  where(ins))
+    low.fixups.append((pc, (space, index)))
+    if space == "helper":
+        low.used_helpers.add(index)
