@@ -4,7 +4,7 @@ A head stores one (key, value) pair per token. A query q returns the value store
 that maximizes the dot product q.k over every key inserted so far. Keys whose scores are exactly
 equal to the maximum are combined by the head's tie rule:
 
-- ``'latest'`` returns the value of the most recently inserted tied key;
+- ``'latest'`` returns the value of the most recently inserted tied key.
 - ``'mean'`` returns the element-wise mean of the tied values. The sum of each component is exact
   (the same result as ``math.fsum``), and one float64 division by the count follows.
 
@@ -52,7 +52,7 @@ class Cache(Protocol):
 
 
 def _exact(number: float) -> Exact:
-    """Convert a float (or int) to an exact int or Fraction; raises ValueError if not finite."""
+    """Convert a float (or int) to an exact int or Fraction. Raises ValueError if not finite."""
     if type(number) is not float:
         if type(number) is int:
             return number
@@ -66,7 +66,7 @@ def _exact(number: float) -> Exact:
 
 def _check_tie(tie: str) -> str:
     if tie not in TIES:
-        raise ValueError(f"invalid tie rule {tie!r}; expected one of {TIES}")
+        raise ValueError(f"invalid tie rule {tie!r}, expected one of {TIES}")
     return tie
 
 
@@ -95,7 +95,7 @@ class StandardCache:
     """
 
     def __init__(self, tie: str, value_dim: int) -> None:
-        """Create an empty cache; raises ValueError for an unknown tie rule or a bad value_dim."""
+        """Create an empty cache. Raises ValueError for an unknown tie rule or a bad value_dim."""
         self.tie = _check_tie(tie)
         self.value_dim = _check_value_dim(value_dim)
         self._size = 0
@@ -204,13 +204,13 @@ def _combined_mean(parts: Iterable[_MeanSum]) -> tuple[float, ...]:
 class _Chain:
     """One half of the convex hull of the distinct key points: the upper or the lower chain.
 
-    ``xs`` is strictly increasing and ``ys`` holds the matching y coordinates. Invariants, with
+    ``xs`` is strictly increasing and ``ys`` contains the matching y coordinates. Invariants, with
     ``sign`` +1 for the upper chain and -1 for the lower chain (the lower chain is the upper chain
     of the points mirrored through the x axis):
 
     - every consecutive triple a, b, c satisfies ``sign * cross(a, b, c) <= 0``, so the chain is
-      concave (upper) or convex (lower). Equality means b lies on the segment ac; such collinear
-      points are kept because they tie with a and c for the query normal to that edge;
+      concave (upper) or convex (lower). Equality means b lies on the segment ac. Such collinear
+      points are kept because they tie with a and c for the query normal to that edge.
     - every inserted point lies on the chain or strictly beyond it (below the upper chain, above
       the lower chain), and every inserted point lying on the chain is in the lists.
 
@@ -295,7 +295,7 @@ class _Chain:
 
 
 class HullCache:
-    """Cache that answers each query in O(log t) from the convex hull of the distinct keys.
+    """Cache that computes each query in O(log t) from the convex hull of the distinct keys.
 
     Entries with the same key point are aggregated into one record: the latest value and its
     insertion serial for 'latest', the exact component sums and the count for 'mean'. The upper
@@ -311,7 +311,7 @@ class HullCache:
     """
 
     def __init__(self, tie: str, value_dim: int) -> None:
-        """Create an empty cache; raises ValueError for an unknown tie rule or a bad value_dim."""
+        """Create an empty cache. Raises ValueError for an unknown tie rule or a bad value_dim."""
         self.tie = _check_tie(tie)
         self.value_dim = _check_value_dim(value_dim)
         self._latest = tie == "latest"
@@ -332,7 +332,11 @@ class HullCache:
         return self._size
 
     def insert(self, key: tuple[float, float], value: tuple[float, ...]) -> None:
-        """Add one entry: O(log t) for a new point (amortized O(1) at increasing x), O(1) repeated.
+        """Add one entry to the cache.
+
+        A repeated key point costs one dict lookup. A new point at a larger x than every earlier
+        key costs amortized O(1). Any other new point costs an O(log t) binary search plus a
+        list splice, which is a memmove of O(hull size) pointers.
 
         Raises ValueError if the key is not 2 finite numbers, if the value does not have
         ``value_dim`` components, or, under the 'mean' rule, if a value component is not finite.

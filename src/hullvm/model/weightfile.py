@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-from safetensors import SafetensorsError
+from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
-from safetensors import safe_open
 
 from hullvm.compile.weights import LayerWeights, Weights
 from hullvm.errors import WeightsError
@@ -47,7 +46,7 @@ def load_weights(path: Path, *, machine_version: str, vocab_size: int) -> Weight
         with safe_open(str(path), framework="numpy") as handle:
             metadata = handle.metadata() or {}
         tensors = load_file(str(path))
-    except (OSError, SafetensorsError) as error:
+    except (OSError, SafetensorError, KeyError, ValueError) as error:
         raise WeightsError(f"cannot read weights file {path}: {error}") from None
     expected = {"format_version": FORMAT_VERSION, "machine_version": machine_version,
                 "vocab_size": str(vocab_size)}

@@ -1,9 +1,12 @@
 """Run a module under wasmtime with hullvm's host interface, as the reference for machine runs.
 
-The module may import only these functions from module "hullvm": ``putchar: [i32] -> []``
-writes the low byte of its argument to the output, ``getchar: [] -> [i32]`` returns the next
-input byte (0..255) or -1 at the end of input, and ``exit: [i32] -> []`` stops the program
-with that status. The entry function is the exported ``_start`` (or ``main`` when there is no
+The module may import only three functions from module "hullvm":
+
+- ``putchar: [i32] -> []`` writes the low byte of its argument to the output.
+- ``getchar: [] -> [i32]`` returns the next input byte (0..255), or -1 at the end of input.
+- ``exit: [i32] -> []`` stops the program with that status.
+
+The entry function is the exported ``_start`` (or ``main`` when there is no
 ``_start``). It takes no parameters and returns nothing or an i32 exit status, like the
 machine's entry function in ``hullvm.wasm.lower``.
 """
@@ -25,7 +28,8 @@ HOST_SIGNATURES = {
     "exit": (("i32",), ()),
 }
 
-# Spec test names of the traps, as the machine reports them.
+# Trap names in the wording of the WebAssembly spec tests, which the machine's trap codes
+# also use, plus 'out of fuel' for a run that hits its fuel limit.
 _TRAP_KINDS = {
     wasmtime.TrapCode.UNREACHABLE: "unreachable",
     wasmtime.TrapCode.INTEGER_DIVISION_BY_ZERO: "integer divide by zero",
@@ -47,8 +51,8 @@ class ReferenceResult:
     `output` contains every byte written before the program stopped, including before a trap.
     `exit_code` is the raw signed i32 status from `exit` or the entry function's result (0
     when the entry function returns nothing), and None after a trap. `trap` is the trap's
-    spec name, such as 'unreachable' or 'out of fuel', or the first line of wasmtime's message
-    for a trap without a known code, and None when the program exited.
+    name from _TRAP_KINDS, such as 'unreachable' or 'out of fuel', or the first line of
+    wasmtime's message for a trap without a known code, and None when the program exited.
     """
 
     output: bytes
@@ -69,8 +73,8 @@ def run_reference(
 ) -> ReferenceResult:
     """Run a binary module under wasmtime and collect its output and exit status or trap.
 
-    `fuel`, when given, limits the run to about that many wasm instructions (wasmtime's fuel
-    units), after which the run stops with the trap 'out of fuel'.
+    `fuel`, when given, limits the run to that many wasmtime fuel units, about one per executed
+    instruction, after which the run stops with the trap 'out of fuel'.
     Raises WasmValidationError when wasmtime rejects the module, and UnsupportedError when the
     module imports anything but the three host functions or has no valid entry function.
     """
@@ -131,7 +135,7 @@ def _check_imports(module: wasmtime.Module) -> None:
         signature = _signature(entry.type) if isinstance(entry.type, wasmtime.FuncType) else None
         if entry.module != HOST_MODULE or HOST_SIGNATURES.get(entry.name) != signature:
             raise UnsupportedError(
-                f"import {entry.module}.{entry.name} is not a host function; the host provides "
+                f"import {entry.module}.{entry.name} is not a host function. The host provides "
                 f"hullvm.putchar [i32] -> [], hullvm.getchar [] -> [i32] and "
                 f"hullvm.exit [i32] -> []")
 
@@ -152,7 +156,7 @@ def _entry_name(module: wasmtime.Module) -> str:
                 f"exit status")
         return name
     raise UnsupportedError(
-        "the module exports no entry function; export _start (or main) taking no parameters")
+        "the module exports no entry function. Export _start (or main) taking no parameters.")
 
 
 def _trap_kind(trap: wasmtime.Trap) -> str:

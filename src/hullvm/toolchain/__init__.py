@@ -24,8 +24,8 @@ def load_program(path: Path) -> bytes:
     suffix = path.suffix.lower()
     if suffix not in PROGRAM_SUFFIXES:
         raise CompileError(
-            f"cannot load {path}: unknown file type {path.suffix or '(no suffix)'!r}; "
-            f"expected a C source (.c), WebAssembly text (.wat) or binary (.wasm) file")
+            f"cannot load {path}: unknown file type {path.suffix or '(no suffix)'!r}. Expected a "
+            f"C source (.c), WebAssembly text (.wat) or binary (.wasm) file.")
     if not path.is_file():
         raise CompileError(f"program file not found: {path}")
     if suffix == ".c":

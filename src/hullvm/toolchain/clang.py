@@ -38,11 +38,16 @@ COMPILE_TIMEOUT_S = 300
 # nontrapping float-to-int instructions, which the machine does not implement.
 # -ffreestanding also stops clang from turning loops into calls to memset or memcpy.
 # Turning off LLVM's store merging keeps adjacent i32 stores of constants from becoming one
-# i64.store, so ordinary int code compiles to i32 instructions only.
+# i64.store, as in argument lists of printf.
+# NOTE: copying or zero-initializing a struct or local array of 8 bytes or more still compiles
+# to i64.const, i64.load and i64.store, because LLVM expands those copies with its widest
+# integer type.
+# zig cc turns on UBSan at -O0, whose handler functions the runtime does not provide.
 _COMMON_FLAGS = (
     "-mcpu=mvp",
     "-mllvm",
     "-combiner-store-merging=0",
+    "-fno-sanitize=all",
     "-ffreestanding",
     "-nostdlib",
     "-fno-color-diagnostics",
@@ -72,8 +77,8 @@ def compile_c(source: Path, *, opt: str = "-O2") -> bytes:
 
     `opt` is the clang optimization flag, one of OPT_LEVELS.
     Raises CompileError with the compiler's diagnostics and a hint when compiling or linking
-    fails, when the source file is missing, or when no compiler is installed. Raises ValueError
-    for an unknown `opt`.
+    fails, when the source file is missing, or when no compiler is installed or it cannot be
+    run. Raises ValueError for an unknown `opt`.
     """
     if opt not in OPT_LEVELS:
         raise ValueError(f"invalid optimization flag {opt!r}; expected one of {OPT_LEVELS}")
@@ -102,6 +107,10 @@ def compile_c(source: Path, *, opt: str = "-O2") -> bytes:
         except subprocess.TimeoutExpired as error:
             raise CompileError(
                 f"compiling {source} timed out after {COMPILE_TIMEOUT_S} s") from error
+        except OSError as error:
+            raise CompileError(
+                f"could not run the C compiler {compiler[0]}: {error}. Set HULLVM_CLANG to a "
+                f"clang with the wasm32 target, or unset it to use the ziglang package.") from error
         if completed.returncode != 0 or not output.is_file():
             raise CompileError(_failure_message(source, completed))
         return output.read_bytes()
@@ -123,14 +132,14 @@ def _compiler_command() -> tuple[list[str], list[str]]:
     if system_clang and _lists_wasm32_target(system_clang):
         return [system_clang], _clang_target_flags()
     raise CompileError(
-        "no C compiler for wasm32 was found; install the ziglang package "
-        "(pip install ziglang) or set HULLVM_CLANG to a clang that has the wasm32 target")
+        "no C compiler for wasm32 was found. Install the ziglang package "
+        "(pip install ziglang) or set HULLVM_CLANG to a clang that has the wasm32 target.")
 
 
 def _clang_target_flags() -> list[str]:
-    # NOTE: this path is untested because the development machine has no system clang.
-    # wasm-ld puts static data first unless told otherwise; stack-first makes a stack overflow
-    # run below address 0 and trap instead of overwriting static data.
+    # NOTE: no test covers this path, which a system clang or HULLVM_CLANG takes.
+    # wasm-ld puts static data first by default. With the stack first, a stack overflow runs
+    # below address 0 and traps instead of overwriting static data.
     return ["--target=wasm32-unknown-unknown", "-Wl,--stack-first"]
 
 
@@ -148,17 +157,20 @@ def _failure_message(source: Path, completed: subprocess.CompletedProcess) -> st
     hint = _HINT
     undefined = _UNDEFINED_SYMBOL.search(diagnostics)
     if undefined:
-        name = undefined.group(1)
-        if name.strip("'\"`") == "main":
-            hint = "hint: define the program's entry point as int main(void)."
+        name = undefined.group(1).strip("'\"`")
+        # clang renames int main(void) to __original_main when it compiles for wasm32.
+        if name in ("main", "__original_main"):
+            hint = (
+                "hint: define the program's entry point as int main(void). hullvm passes no "
+                "command-line arguments, so main(int argc, char **argv) is not supported.")
         else:
             hint = (
-                f"hint: hullvm's runtime does not provide {name}; define it in the program or "
+                f"hint: hullvm's runtime does not provide {name}. Define it in the program or "
                 f"use a function from stdio.h, stdlib.h, string.h or ctype.h.")
     elif "memory too small" in diagnostics or "initial memory" in diagnostics:
         hint = (
             f"hint: the program's static data and stack must fit in {MEMORY_PAGES} pages "
-            f"({_MEMORY_BYTES // 1024} KiB); make its global arrays smaller.")
+            f"({_MEMORY_BYTES // 1024} KiB), so make its global arrays smaller.")
     return (
         f"compiling {source} failed (exit status {completed.returncode}):\n"
         f"{diagnostics}\n{hint}")

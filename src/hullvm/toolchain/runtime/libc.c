@@ -1,8 +1,8 @@
 /* The C library of hullvm programs.
  *
- * Every executed instruction costs the machine work, and i32 multiplication, division and
- * shifts run as helper loops there, so these functions avoid them where an addition,
- * subtraction or comparison does the job.
+ * Every executed instruction costs the machine work, and i32 multiplication, division, shifts
+ * and bitwise operations run as helper loops there, so these functions avoid them where an
+ * addition, subtraction or comparison does the job.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -19,11 +19,18 @@ extern unsigned char __heap_end;
 
 int __hullvm_pushback;
 
-/* Hides x from the optimizer, which then cannot prove that two copies are equal and fold
- * x + x into a shift, or turn a branch on a sign into bit operations: the machine runs i32
- * shifts, bitwise operations and multiplication as loops of up to 32 steps. The empty
- * assembly emits no instruction. */
+/* Hides x from the optimizer, and the empty assembly emits no instruction. Clang then cannot
+ * prove that two copies are equal and fold x + x into a shift. Nor can it turn a branch on a
+ * sign into bit operations, which the machine runs as helper loops. */
 #define OPAQUE(x) __asm__("" : "+r"(x))
+
+/* Returns the byte at p. Hiding the loaded value keeps clang from carrying it through a loop
+ * as an 8-bit value, which it would widen with a mask of 255 at every use. */
+static inline int load_byte(const unsigned char *p) {
+    int byte = *p;
+    OPAQUE(byte);
+    return byte;
+}
 
 /* Returns 10 * value using additions only. */
 static unsigned times_ten(unsigned value) {
@@ -55,8 +62,11 @@ int ungetc(int c, FILE *stream) {
 
 int fputs(const char *s, FILE *stream) {
     (void)stream;
-    while (*s) {
-        putchar(*s++);
+    /* Bytes are read as unsigned char here and below, because -mcpu=mvp code has no
+     * sign-extension instructions and extends a signed char with two shifts. */
+    const unsigned char *next = (const unsigned char *)s;
+    for (int c = load_byte(next); c; c = load_byte(++next)) {
+        putchar(c);
     }
     return 0;
 }
@@ -69,19 +79,22 @@ int puts(const char *s) {
 
 char *fgets(char *s, int size, FILE *stream) {
     (void)stream;
+    if (size <= 0) {
+        return NULL;
+    }
     int length = 0;
     while (length < size - 1) {
         int c = getchar();
         if (c == EOF) {
+            if (length == 0) {
+                return NULL;
+            }
             break;
         }
         s[length++] = (char)c;
         if (c == '\n') {
             break;
         }
-    }
-    if (length == 0 || size <= 0) {
-        return NULL;
     }
     s[length] = '\0';
     return s;
@@ -278,13 +291,14 @@ int scanf(const char *format, ...) {
             }
             continue;
         }
-        f++;
-        if (*f == 'l' || *f == 'z') {
-            f++;
+        /* Hiding each loaded byte keeps clang from merging the two loads into one 8-bit value
+         * that it then masks with 255. */
+        directive = *++f;
+        OPAQUE(directive);
+        if (directive == 'l' || directive == 'z') {
+            directive = *++f;
+            OPAQUE(directive);
         }
-        /* Loading the conversion once, after the modifier, keeps clang from merging two byte
-         * loads into an 8-bit value that it then masks with 255. */
-        directive = *f;
         if (directive == 'c') {
             c = getchar();
             if (c == EOF) {
@@ -360,20 +374,28 @@ void abort(void) {
 }
 
 int abs(int n) {
-    return n < 0 ? -n : n;
+    if (n < 0) {
+        OPAQUE(n);
+        n = -n;
+    }
+    return n;
 }
 
 int atoi(const char *s) {
-    while (isspace(*s)) {
-        s++;
+    const unsigned char *next = (const unsigned char *)s;
+    while (isspace(*next)) {
+        next++;
     }
-    int negative = *s == '-';
-    if (*s == '-' || *s == '+') {
-        s++;
+    int negative = 0;
+    if (*next == '-') {
+        negative = 1;
+        next++;
+    } else if (*next == '+') {
+        next++;
     }
     unsigned value = 0;
-    while (isdigit(*s)) {
-        value = times_ten(value) + (unsigned)(*s++ - '0');
+    while (isdigit(*next)) {
+        value = times_ten(value) + (unsigned)(*next++ - '0');
     }
     if (negative) {
         OPAQUE(value);
@@ -395,8 +417,13 @@ void *malloc(size_t size) {
 }
 
 void *calloc(size_t count, size_t size) {
-    if (size && count > SIZE_MAX / size) {
-        return NULL;
+    if (size) {
+        /* Hiding the limit keeps clang from rewriting this check as a 64-bit multiplication. */
+        size_t max_count = SIZE_MAX / size;
+        OPAQUE(max_count);
+        if (count > max_count) {
+            return NULL;
+        }
     }
     /* Memory past __heap_base starts zeroed and malloc never hands out a byte twice, so every
      * block it returns is still zero. */
@@ -418,17 +445,22 @@ size_t strlen(const char *s) {
 }
 
 int strcmp(const char *a, const char *b) {
-    while (*a && *a == *b) {
-        a++;
-        b++;
+    const unsigned char *left = (const unsigned char *)a;
+    const unsigned char *right = (const unsigned char *)b;
+    int c = load_byte(left);
+    while (c && c == *right) {
+        c = load_byte(++left);
+        right++;
     }
-    return (unsigned char)*a - (unsigned char)*b;
+    return c - *right;
 }
 
 int strncmp(const char *a, const char *b, size_t n) {
-    for (; n; n--, a++, b++) {
-        if (*a != *b || !*a) {
-            return (unsigned char)*a - (unsigned char)*b;
+    const unsigned char *left = (const unsigned char *)a;
+    const unsigned char *right = (const unsigned char *)b;
+    for (; n; n--, left++, right++) {
+        if (*left != *right || !*left) {
+            return *left - *right;
         }
     }
     return 0;
@@ -447,11 +479,14 @@ char *strcat(char *destination, const char *source) {
 }
 
 char *strchr(const char *s, int c) {
-    for (;; s++) {
-        if (*s == (char)c) {
-            return (char *)s;
+    const unsigned char *next = (const unsigned char *)s;
+    int target = (unsigned char)c;
+    for (;; next++) {
+        int byte = load_byte(next);
+        if (byte == target) {
+            return (char *)next;
         }
-        if (!*s) {
+        if (!byte) {
             return NULL;
         }
     }
@@ -460,6 +495,8 @@ char *strchr(const char *s, int c) {
 void *memcpy(void *destination, const void *source, size_t n) {
     unsigned char *out = destination;
     const unsigned char *in = source;
+    /* Unrolled copies would compute n % 4 with an i32.and, which the machine runs as a loop. */
+#pragma clang loop unroll(disable)
     while (n--) {
         *out++ = *in++;
     }
@@ -472,6 +509,7 @@ void *memmove(void *destination, const void *source, size_t n) {
     if (out <= in) {
         return memcpy(destination, source, n);
     }
+#pragma clang loop unroll(disable)
     while (n--) {
         out[n] = in[n];
     }
@@ -480,6 +518,7 @@ void *memmove(void *destination, const void *source, size_t n) {
 
 void *memset(void *destination, int c, size_t n) {
     unsigned char *out = destination;
+#pragma clang loop unroll(disable)
     while (n--) {
         *out++ = (unsigned char)c;
     }

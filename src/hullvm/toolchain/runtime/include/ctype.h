@@ -1,4 +1,4 @@
-/* Character classes of the ASCII "C" locale; each takes an unsigned char value or EOF. */
+/* Character classes of the ASCII "C" locale. Each takes an unsigned char value or EOF. */
 #ifndef HULLVM_CTYPE_H
 #define HULLVM_CTYPE_H
 

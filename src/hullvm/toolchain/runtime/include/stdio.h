@@ -22,8 +22,8 @@ int __hullvm_getchar(void) __attribute__((import_module("hullvm"), import_name("
 /* One plus the byte that ungetc pushed back, or 0 when none is pending. */
 extern int __hullvm_pushback;
 
-/* putchar and getchar are C99 inline definitions so that calls compile to the host import;
- * libc.c provides the external definitions for calls that are not inlined. */
+/* putchar and getchar are C99 inline definitions, so calls compile to the host import. libc.c
+ * provides the external definitions for calls that are not inlined. */
 inline int putchar(int c) {
     __hullvm_putchar(c);
     return (unsigned char)c;
@@ -53,7 +53,7 @@ char *fgets(char *s, int size, FILE *stream);
 int printf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *format, va_list args);
 
-/* Conversions: %d %i %u (decimal only), %s, %c and %%; whitespace in the format skips any
+/* Conversions: %d %i %u (decimal only), %s, %c and %%. Whitespace in the format skips any
  * amount of input whitespace. Returns the number of assigned values, or EOF when the input
  * ends before the first one. */
 int scanf(const char *format, ...) __attribute__((format(scanf, 1, 2)));

@@ -7,7 +7,7 @@
 #define EXIT_SUCCESS 0
 #define EXIT_FAILURE 1
 
-/* Stops the program; the host reports status as the exit code. */
+/* Stops the program, and the host reports status as the exit code. */
 __attribute__((noreturn)) void exit(int status);
 /* Stops the program with the WebAssembly trap 'unreachable'. */
 __attribute__((noreturn)) void abort(void);
