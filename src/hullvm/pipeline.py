@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -54,10 +55,18 @@ def build(graph: Graph | None = None) -> BuildReport:
     return BuildReport(weights, plan, graph_seconds, time.perf_counter() - start)
 
 
+@lru_cache(maxsize=1)
+def machine_version() -> str:
+    """MACHINE_VERSION plus a digest of the graph, so stale cached weights are refused."""
+    graph = machine_graph()
+    digest = hashlib.sha256(repr((graph.nodes, graph.logits)).encode()).hexdigest()[:12]
+    return f"{MACHINE_VERSION}-{digest}"
+
+
 def default_weights_path() -> Path:
     root = os.environ.get("HULLVM_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "hullvm")
-    return Path(root) / f"machine-v{MACHINE_VERSION}.safetensors"
+    return Path(root) / f"machine-v{machine_version()}.safetensors"
 
 
 def load_model(path: Path | None = None) -> HullTransformer:
@@ -68,8 +77,8 @@ def load_model(path: Path | None = None) -> HullTransformer:
     path = path or default_weights_path()
     if not path.exists():
         log.info("building machine weights into %s", path)
-        save_weights(build().weights, path, MACHINE_VERSION)
-    weights = load_weights(path, machine_version=MACHINE_VERSION, vocab_size=VOCAB.size)
+        save_weights(build().weights, path, machine_version())
+    weights = load_weights(path, machine_version=machine_version(), vocab_size=VOCAB.size)
     return HullTransformer(weights)
 
 

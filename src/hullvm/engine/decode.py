@@ -45,9 +45,12 @@ def run_tokens(
     """Run the engine from a prefix until the program halts, traps or hits ``max_tokens``."""
     decoder = decoder or TraceDecoder()
     start = time.perf_counter()
-    token = -1
-    for t in prefix:
-        token = engine.feed(t)
+    if hasattr(engine, "prefill"):
+        token = engine.prefill(prefix)
+    else:
+        token = -1
+        for t in prefix:
+            token = engine.feed(t)
     prefix_seconds = time.perf_counter() - start
     generated = 0
     kept: list[int] = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import torch
+
 from hullvm.attention import HullCache, StandardCache
 from hullvm.graph.dsl import Graph
 from hullvm.graph.evaluate import GraphEvaluator
@@ -27,11 +29,16 @@ class TorchEngine:
     """Greedy decoding with the PyTorch model and one KV cache per head."""
 
     def __init__(self, model: HullTransformer, cache: str = "hull") -> None:
+        # One token at a time is far too little work to share between threads.
+        torch.set_num_threads(1)
         self.model = model
         self.state = model.new_state(cache_factory(cache))
 
     def feed(self, token: int) -> int:
         return self.model.step(token, self.state)
+
+    def prefill(self, tokens: list[int]) -> int:
+        return self.model.prefill(tokens, self.state)
 
 
 class GraphEngine:

@@ -13,6 +13,7 @@ which is differentiable.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -137,23 +138,76 @@ class HullTransformer(nn.Module):
         caches = [[cache_factory(tie, 2) for tie in block.attention.ties] for block in self.blocks]
         return DecodeState(caches)
 
+    def decode_plan(self) -> list[tuple]:
+        """Per layer, the projections stacked for one-token decoding (built once, then reused).
+
+        The unembedding is kept as a sparse matrix: each row has a few nonzeros, and adding the
+        zeros a dense product adds would not change any logit.
+        """
+        if getattr(self, "_decode_plan", None) is None:
+            plan = []
+            for block in self.blocks:
+                a, f = block.attention, block.ffn
+                qkv = torch.cat([a.wq, a.wk, a.wv]).detach() if a.n_heads else None
+                gate_up = torch.cat([f.w_gate, f.w_up]).detach() if f.w_gate.shape[0] else None
+                plan.append((a.n_heads, qkv, a.wo.detach(), gate_up, f.w_down.detach()))
+            self._decode_plan = plan
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # sparse CSR is marked beta
+                self._unembedding_sparse = self.unembedding.detach().to_sparse_csr()
+        return self._decode_plan
+
+    @torch.no_grad()
+    def prefill(self, tokens: list[int], state: DecodeState) -> int:
+        """Feed many tokens at once, layer by layer; returns the greedy token after the last.
+
+        Each cache still sees its keys in position order, so the result is the same as feeding
+        the tokens one by one with ``step``; only the projections are batched.
+        """
+        if not tokens:
+            raise ValueError("prefill needs at least one token")
+        plan = self.decode_plan()
+        x = self.embed(torch.tensor(tokens), state.position)
+        for (n_heads, qkv, wo, gate_up, w_down), caches in zip(plan, state.caches):
+            if n_heads:
+                rows = (x @ qkv.T).tolist()
+                outs = []
+                for proj in rows:
+                    q, k, v = proj[:2 * n_heads], proj[2 * n_heads:4 * n_heads], proj[4 * n_heads:]
+                    out = []
+                    for h, cache in enumerate(caches):
+                        cache.insert((k[2 * h], k[2 * h + 1]), (v[2 * h], v[2 * h + 1]))
+                        out.extend(cache.query((q[2 * h], q[2 * h + 1])))
+                    outs.append(out)
+                x = x + torch.tensor(outs, dtype=DTYPE) @ wo.T
+            if gate_up is not None:
+                n = gate_up.shape[0] // 2
+                h = x @ gate_up.T
+                x = x + (torch.relu(h[:, :n]) * h[:, n:]) @ w_down.T
+        state.position += len(tokens)
+        return int(torch.argmax(self._unembedding_sparse @ x[-1]))
+
     @torch.no_grad()
     def step(self, token: int, state: DecodeState) -> int:
         """Feed one token, update the caches, and return the greedy next token."""
-        x = self.embed(torch.tensor([token]), state.position)[0]
-        for block, caches in zip(self.blocks, state.caches):
-            attention = block.attention
-            if caches:
-                q = (attention.wq @ x).tolist()
-                k = (attention.wk @ x).tolist()
-                v = (attention.wv @ x).tolist()
+        plan = self.decode_plan()
+        x = self.embedding.weight[token].clone()
+        p = float(state.position)
+        x[self.position_dims[0]] = p
+        x[self.position_dims[1]] = p * p
+        for (n_heads, qkv, wo, gate_up, w_down), caches in zip(plan, state.caches):
+            if n_heads:
+                proj = (qkv @ x).tolist()
+                q, k, v = proj[:2 * n_heads], proj[2 * n_heads:4 * n_heads], proj[4 * n_heads:]
                 out = []
                 for h, cache in enumerate(caches):
                     cache.insert((k[2 * h], k[2 * h + 1]), (v[2 * h], v[2 * h + 1]))
                     out.extend(cache.query((q[2 * h], q[2 * h + 1])))
-                x = x + attention.wo @ torch.tensor(out, dtype=DTYPE)
-            ffn = block.ffn
-            if ffn.w_gate.shape[0]:
-                x = x + ffn.w_down @ (torch.relu(ffn.w_gate @ x) * (ffn.w_up @ x))
+                x = x + wo @ torch.tensor(out, dtype=DTYPE)
+            if gate_up is not None:
+                n = gate_up.shape[0] // 2
+                h = gate_up @ x
+                x = x + w_down @ (torch.relu(h[:n]) * h[n:])
         state.position += 1
-        return int(torch.argmax(self.unembedding @ x))
+        logits = self._unembedding_sparse @ x
+        return int(torch.argmax(logits))

@@ -52,14 +52,18 @@ class Instruction:
     comment: str = ""
 
     def fields(self) -> list[int]:
-        """Return the 12 prefix bytes of this instruction."""
+        """Return the 12 prefix bytes of this instruction, in ``CODE_FIELDS`` order."""
+        from hullvm.wasm.tokens import CODE_FIELDS
+
         imm = self.imm & 0xFFFFFFFF
-        return [
-            OP[self.op],
-            self.dsp + DSP_BIAS if self.op != "TRAP" else self.dsp,
-            self.dspj + DSP_BIAS,
-            (imm >> 24) & 0xFF, (imm >> 16) & 0xFF, (imm >> 8) & 0xFF, imm & 0xFF,
-            (self.tgt >> 8) & 0xFF, self.tgt & 0xFF,
-            (self.aux >> 8) & 0xFF, self.aux & 0xFF,
-            0,
-        ]
+        values = {
+            "op": OP[self.op],
+            "dsp": self.dsp if self.op == "TRAP" else self.dsp + DSP_BIAS,
+            "dspj": self.dspj + DSP_BIAS,
+            "imm3": (imm >> 24) & 0xFF, "imm2": (imm >> 16) & 0xFF,
+            "imm1": (imm >> 8) & 0xFF, "imm0": imm & 0xFF,
+            "tgt1": (self.tgt >> 8) & 0xFF, "tgt0": self.tgt & 0xFF,
+            "aux1": (self.aux >> 8) & 0xFF, "aux0": self.aux & 0xFF,
+            "pad": 0,
+        }
+        return [values[name] for name in CODE_FIELDS]

@@ -233,6 +233,7 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
         return ("label", space, function.index, index)
 
     def returning(height: int, ins: Instr) -> None:
+        """Return with `height` operand values on the stack, the results on top."""
         op = "RETV" if n_results else "RET"
         dsp = -(frame + height) + n_results
         low.emit(Instruction(op, dsp=dsp, dspj=dsp), where(ins))
@@ -273,7 +274,7 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
         if name == "end":
             low.label_pc[label(i)[1:]] = len(low.code)
             if i == final and ins.height is not None:
-                returning(ins.height - n_results, ins)
+                returning(ins.height, ins)
             continue
         if name == "else":
             # The end of the then-branch jumps over the else-branch (dead code when the
@@ -297,7 +298,7 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
         elif name == "br_table":
             _lower_br_table(low, ins, h, branch, where)
         elif name == "return":
-            returning(h - n_results, ins)
+            returning(h, ins)
         elif name in SIMPLE:
             op, dsp = SIMPLE[name]
             low.emit(Instruction(op, dsp=dsp), where(ins))

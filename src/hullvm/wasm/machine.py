@@ -244,11 +244,16 @@ class _Machine:
                                  (0.0, self.g.position))
         self.fp, self.ra, self.frame_pos = fp, ra, frame_pos
         self.local_slot = fp + self.imm
+        # The last byte of a local.set step is also the decision position of the next step, so
+        # there PC already names the next instruction: read the local index of the step's own.
+        own = CODE_START + (self.pc_next - 1) * CODE_WIDTH + CODE_FIELDS.index("imm0")
+        imm0, imm1 = self.at_position("set_index", own, (self.value, self.prev[0]))
+        set_slot = fp + imm0 + 256 * imm1
         all_flag = self.push_flag + self.set_flag
-        key = self.gate("slot_key", [(self.push_flag, self.sp - 1), (self.set_flag, self.local_slot)])
+        key = self.gate("slot_key", [(self.push_flag, self.sp - 1), (self.set_flag, set_slot)])
         square = self.g.neurons("slot_key.sq", [
             (1, self.sp - 1, self.sp - 1 + (self.push_flag - 1) * BIG),
-            (1, self.local_slot, self.local_slot + (self.set_flag - 1) * BIG),
+            (1, set_slot, set_slot + (self.set_flag - 1) * BIG),
         ])
         self.slot_key = (key, square, all_flag)
 

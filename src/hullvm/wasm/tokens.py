@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Fields of one machine instruction in the prefix, in order; each is one CODE token.
+# Fields of one machine instruction in the prefix, in order; each is one CODE token. A fetch
+# reads a field and the one before it, so (imm1, imm0) sit together: the low 16 bits of the
+# immediate (a local index) can then be read with a single lookup.
 CODE_FIELDS = (
-    "op", "dsp", "dspj", "imm3", "imm2", "imm1", "imm0", "tgt1", "tgt0", "aux1", "aux0", "pad",
+    "op", "dsp", "imm1", "imm0", "imm3", "imm2", "dspj", "tgt1", "tgt0", "aux1", "aux0", "pad",
 )
 CODE_WIDTH = len(CODE_FIELDS)
 CODE_START = 1  # position of field 0 of instruction 0, right after BOS

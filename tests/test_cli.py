@@ -1,0 +1,123 @@
+"""The `hullvm` command on bad input: one test per kind of rejected program or file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hullvm.cli.main import EXIT_ERROR, EXIT_INCOMPLETE, EXIT_TRAP, main
+
+WAT_DIR = Path(__file__).resolve().parent / "wat"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_c_compile_error_shows_diagnostics(capsys, tmp_path):
+    source = tmp_path / "broken.c"
+    source.write_text("int main(void) {\n  return x;\n}\n")
+    code, _, err = run(capsys, "run", str(source))
+    assert code == EXIT_ERROR
+    assert "broken.c:2" in err
+    assert "Traceback" not in err
+
+
+def test_malformed_wasm_names_offset(capsys, tmp_path):
+    module = tmp_path / "bad.wasm"
+    module.write_bytes(b"\0asm\x01\0\0\0\x01\x05\x01")
+    code, _, err = run(capsys, "run", str(module))
+    assert code == EXIT_ERROR
+    assert "malformed WebAssembly module at byte offset" in err
+
+
+def test_unsupported_instruction_named_before_running(capsys):
+    code, out, err = run(capsys, "run", str(WAT_DIR / "unsupported.wat"))
+    assert code == EXIT_ERROR
+    assert "i64.add" in err
+    assert "_start" in err
+    assert out == ""
+
+
+def test_missing_program_file(capsys, tmp_path):
+    code, _, err = run(capsys, "run", str(tmp_path / "nope.c"))
+    assert code == EXIT_ERROR
+    assert "nope.c" in err
+
+
+def test_trap_keeps_output_and_names_kind(capsys):
+    code, out, err = run(capsys, "run", str(WAT_DIR / "trap_div.wat"), "--check")
+    assert code == EXIT_TRAP
+    assert out == "A"
+    assert "integer divide by zero" in err
+    assert "wasmtime agrees" in err
+
+
+def test_out_of_bounds_trap(capsys):
+    code, out, err = run(capsys, "run", str(WAT_DIR / "trap_oob.wat"))
+    assert code == EXIT_TRAP
+    assert out == "B"
+    assert "out of bounds memory access" in err
+
+
+def test_max_tokens_reports_incomplete(capsys):
+    code, _, err = run(capsys, "run", str(WAT_DIR / "loop_forever.wat"), "--max-tokens", "200")
+    assert code == EXIT_INCOMPLETE
+    assert "incomplete" in err
+
+
+def test_exit_status_is_program_status(capsys):
+    code, out, _ = run(capsys, "run", str(WAT_DIR / "echo.wat"), "--input", "xyz", "--quiet")
+    assert out == "xyz"
+    assert code == 3
+
+
+def test_trace_file_round_trip(capsys, tmp_path):
+    trace = tmp_path / "echo.trace"
+    code, _, _ = run(capsys, "run", str(WAT_DIR / "echo.wat"), "--input", "hi",
+                     "--trace-out", str(trace), "--quiet")
+    assert code == 2
+    code, out, err = run(capsys, "trace", str(trace))
+    assert code == 0
+    assert out == "hi"
+    assert "exit 2" in err
+
+
+def test_corrupt_trace_file_rejected(capsys, tmp_path):
+    trace = tmp_path / "junk.trace"
+    trace.write_bytes(b"not a trace")
+    code, _, err = run(capsys, "trace", str(trace))
+    assert code == EXIT_ERROR
+    assert "not a hullvm trace file" in err
+
+
+def test_weights_for_another_machine_rejected(capsys, tmp_path):
+    from hullvm.compile.weights import Weights
+    from hullvm.model.weightfile import save_weights
+    from hullvm.pipeline import build
+
+    weights: Weights = build().weights
+    path = tmp_path / "old.safetensors"
+    save_weights(weights, path, "0-old")
+    code, _, err = run(capsys, "run", str(WAT_DIR / "echo.wat"), "--weights", str(path))
+    assert code == EXIT_ERROR
+    assert "machine_version" in err
+    assert "hullvm build" in err
+
+
+def test_compile_writes_prefix(capsys, tmp_path):
+    out = tmp_path / "echo.tokens"
+    code, _, err = run(capsys, "compile", str(WAT_DIR / "echo.wat"), "-o", str(out))
+    assert code == 0
+    assert out.exists()
+    assert "prefix tokens" in err
+
+
+@pytest.mark.parametrize("flag", ["--input-file"])
+def test_missing_input_file(capsys, tmp_path, flag):
+    code, _, err = run(capsys, "run", str(WAT_DIR / "echo.wat"), flag, str(tmp_path / "none"))
+    assert code == EXIT_ERROR
+    assert "cannot read input file" in err
