@@ -17,7 +17,7 @@ from hullvm.engine.decode import RunResult, run_tokens
 from hullvm.engine.engines import GraphEngine, TorchEngine
 from hullvm.graph.dsl import Graph
 from hullvm.model.transformer import HullTransformer
-from hullvm.model.weightfile import load_weights, save_weights
+from hullvm.model.weightfile import FORMAT_VERSION, load_weights, save_weights
 from hullvm.wasm.binary import decode_module
 from hullvm.wasm.lower import lower_module
 from hullvm.wasm.machine import MACHINE_VERSION, build_machine_graph
@@ -66,7 +66,7 @@ def machine_version() -> str:
 def default_weights_path() -> Path:
     root = os.environ.get("HULLVM_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "hullvm")
-    return Path(root) / f"machine-v{machine_version()}.safetensors"
+    return Path(root) / f"machine-v{machine_version()}-f{FORMAT_VERSION}.safetensors"
 
 
 def load_model(path: Path | None = None) -> HullTransformer:

@@ -12,7 +12,7 @@ from safetensors.numpy import load_file, save_file
 from hullvm.compile.weights import LayerWeights, Weights
 from hullvm.errors import WeightsError
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 _LAYER_ARRAYS = ("wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down")
 
 
@@ -34,7 +34,9 @@ def save_weights(weights: Weights, path: Path, machine_version: str) -> None:
         "dim_names": json.dumps(weights.dim_names),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata=metadata)
+    # One metadata entry: safetensors writes several entries in hash order, which would make two
+    # builds of the same weights differ byte for byte.
+    save_file(tensors, str(path), metadata={"hullvm": json.dumps(metadata, sort_keys=True)})
 
 
 def load_weights(path: Path, *, machine_version: str, vocab_size: int) -> Weights:
@@ -44,7 +46,7 @@ def load_weights(path: Path, *, machine_version: str, vocab_size: int) -> Weight
     """
     try:
         with safe_open(str(path), framework="numpy") as handle:
-            metadata = handle.metadata() or {}
+            metadata = json.loads((handle.metadata() or {}).get("hullvm", "{}"))
         tensors = load_file(str(path))
     except (OSError, SafetensorError, KeyError, ValueError) as error:
         raise WeightsError(f"cannot read weights file {path}: {error}") from None
