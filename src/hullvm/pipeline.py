@@ -57,7 +57,7 @@ def build(graph: Graph | None = None) -> BuildReport:
 
 @lru_cache(maxsize=1)
 def machine_version() -> str:
-    """MACHINE_VERSION plus a digest of the graph, so stale cached weights are refused."""
+    """MACHINE_VERSION plus a digest of the graph, so stale cached weights are rejected."""
     graph = machine_graph()
     digest = hashlib.sha256(repr((graph.nodes, graph.logits)).encode()).hexdigest()[:12]
     return f"{MACHINE_VERSION}-{digest}"

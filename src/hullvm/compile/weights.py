@@ -33,7 +33,7 @@ class LayerWeights:
 
 @dataclass
 class Weights:
-    """All arrays of the model, plus the facts needed to refuse a mismatched file."""
+    """All arrays of the model, plus the facts needed to reject a mismatched file."""
 
     embedding: np.ndarray  # (V, d)
     position_dims: tuple[int, int]  # residual slots of position and position**2

@@ -1,4 +1,4 @@
-"""Weight files: safetensors with the metadata needed to refuse a file that does not fit."""
+"""Weight files: safetensors with the metadata needed to reject a file built for another version."""
 
 from __future__ import annotations
 
