@@ -121,3 +121,17 @@ def test_missing_input_file(capsys, tmp_path, flag):
     code, _, err = run(capsys, "run", str(WAT_DIR / "echo.wat"), flag, str(tmp_path / "none"))
     assert code == EXIT_ERROR
     assert "cannot read input file" in err
+
+
+def test_check_skipped_when_run_incomplete(capsys):
+    code, _, err = run(capsys, "run", str(WAT_DIR / "loop_forever.wat"), "--check",
+                       "--max-tokens", "200")
+    assert code == EXIT_INCOMPLETE
+    assert "comparison skipped" in err
+
+
+def test_missing_weights_file_rejected(capsys, tmp_path):
+    code, _, err = run(capsys, "run", str(WAT_DIR / "echo.wat"), "--weights",
+                       str(tmp_path / "none.safetensors"))
+    assert code == EXIT_ERROR
+    assert "weights file not found" in err
