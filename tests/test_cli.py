@@ -81,7 +81,7 @@ def test_trace_file_round_trip(capsys, tmp_path):
                      "--trace-out", str(trace), "--quiet")
     assert code == 2
     code, out, err = run(capsys, "trace", str(trace))
-    assert code == 0
+    assert code == 2
     assert out == "hi"
     assert "exit 2" in err
 
@@ -135,3 +135,47 @@ def test_missing_weights_file_rejected(capsys, tmp_path):
                        str(tmp_path / "none.safetensors"))
     assert code == EXIT_ERROR
     assert "weights file not found" in err
+
+
+@pytest.mark.parametrize("header", [b"[1]", b'{"tokens": 0}', b'{"tokens": 1, "prefix_tokens": 9}'])
+def test_bad_trace_header_rejected(capsys, tmp_path, header):
+    trace = tmp_path / "bad.trace"
+    trace.write_bytes(b"HULLVM-TRACE 1\n" + header + b"\n\x00\x00")
+    code, _, err = run(capsys, "trace", str(trace))
+    assert code == EXIT_ERROR
+    assert "corrupt trace header" in err
+
+
+def test_damaged_weights_rejected(capsys, tmp_path):
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    from hullvm.model.weightfile import save_weights
+    from hullvm.pipeline import build, machine_version
+
+    path = tmp_path / "w.safetensors"
+    save_weights(build().weights, path, machine_version())
+    with safe_open(str(path), framework="numpy") as handle:
+        metadata = handle.metadata()
+    tensors = load_file(str(path))
+    tensors["unembedding"] = tensors["unembedding"] * 1.0001
+    save_file(tensors, str(path), metadata=metadata)
+    code, _, err = run(capsys, "run", str(WAT_DIR / "echo.wat"), "--weights", str(path))
+    assert code == EXIT_ERROR
+    assert "damaged" in err
+
+
+def test_unwritable_output_rejected_before_running(capsys, tmp_path):
+    target = tmp_path / "missing" / "out.trace"
+    code, out, err = run(capsys, "run", str(WAT_DIR / "echo.wat"), "--input", "x",
+                         "--trace-out", str(target))
+    assert code == EXIT_ERROR
+    assert out == ""
+    assert "does not exist" in err
+
+
+def test_max_tokens_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(WAT_DIR / "echo.wat"), "--max-tokens", "0"])
+    assert exit_info.value.code == EXIT_ERROR
+    assert "must be at least 1" in capsys.readouterr().err

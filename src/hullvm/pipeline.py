@@ -77,6 +77,7 @@ def load_model(path: Path | None = None) -> HullTransformer:
     path = path or default_weights_path()
     if not path.exists():
         log.info("building machine weights into %s", path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         save_weights(build().weights, path, machine_version())
     weights = load_weights(path, machine_version=machine_version(), vocab_size=VOCAB.size)
     return HullTransformer(weights)

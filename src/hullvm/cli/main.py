@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ TRACE_MAGIC = b"HULLVM-TRACE 1\n"
 EXIT_TRAP = 134  # what a shell reports for wasmtime's trap exit
 EXIT_INCOMPLETE = 124  # a run stopped by --max-tokens, as `timeout` reports
 EXIT_ERROR = 2
+EXIT_MISMATCH = 1  # --check found the model and wasmtime disagreeing
 
 
 def _default_program() -> Path:
@@ -34,11 +36,22 @@ def _read_input(args: argparse.Namespace) -> bytes:
     return b""
 
 
+def _check_writable(path: Path) -> None:
+    """Raise HullvmError now, before any work, when a file cannot be created at ``path``."""
+    if path.is_dir():
+        raise HullvmError(f"cannot write {path}: it is a folder")
+    if not path.parent.is_dir():
+        raise HullvmError(f"cannot write {path}: folder {path.parent} does not exist")
+
+
 def save_trace(path: Path, tokens: list[int], prefix_len: int, meta: dict) -> None:
     """Write tokens as a trace file: a magic line, a JSON header line, then uint16 tokens."""
     header = dict(meta, prefix_tokens=prefix_len, tokens=len(tokens))
     body = b"".join(t.to_bytes(2, "little") for t in tokens)
-    path.write_bytes(TRACE_MAGIC + json.dumps(header).encode() + b"\n" + body)
+    try:
+        path.write_bytes(TRACE_MAGIC + json.dumps(header).encode() + b"\n" + body)
+    except OSError as error:
+        raise HullvmError(f"cannot write {path}: {error.strerror}") from None
 
 
 def load_trace(path: Path) -> tuple[dict, list[int]]:
@@ -47,6 +60,10 @@ def load_trace(path: Path) -> tuple[dict, list[int]]:
         data = path.read_bytes()
     except OSError as error:
         raise HullvmError(f"cannot read trace file {path}: {error.strerror}")
+    if data.startswith(b"HULLVM-TRACE ") and not data.startswith(TRACE_MAGIC):
+        version = data[len(b"HULLVM-TRACE "):].split(b"\n", 1)[0].decode(errors="replace")
+        raise HullvmError(f"{path}: unsupported trace format version {version!r}; this hullvm "
+                          f"reads version {TRACE_MAGIC.decode().split()[1]}")
     if not data.startswith(TRACE_MAGIC):
         raise HullvmError(f"{path} is not a hullvm trace file (no '{TRACE_MAGIC.decode().strip()}'"
                           " header); write one with `hullvm run --trace-out` or `hullvm compile`")
@@ -56,9 +73,16 @@ def load_trace(path: Path) -> tuple[dict, list[int]]:
         header = json.loads(line)
     except json.JSONDecodeError as error:
         raise HullvmError(f"{path}: corrupt trace header: {error}")
-    if len(body) != 2 * header.get("tokens", -1):
-        raise HullvmError(f"{path}: header says {header.get('tokens')} tokens but the file holds "
-                          f"{len(body) / 2:g}; the file is truncated or corrupt")
+    if not isinstance(header, dict):
+        raise HullvmError(f"{path}: corrupt trace header: expected a JSON object")
+    count, prefix = header.get("tokens"), header.get("prefix_tokens")
+    if not isinstance(count, int) or not isinstance(prefix, int) or not 0 <= prefix <= count:
+        raise HullvmError(f"{path}: corrupt trace header: 'tokens' and 'prefix_tokens' must be "
+                          f"integers with 0 <= prefix_tokens <= tokens, found {count!r} and "
+                          f"{prefix!r}")
+    if len(body) != 2 * count:
+        raise HullvmError(f"{path}: the header lists {count} tokens but the file has {len(body)} "
+                          f"bytes of tokens, not {2 * count}; the file is truncated or corrupt")
     tokens = [int.from_bytes(body[i:i + 2], "little") for i in range(0, len(body), 2)]
     return header, tokens
 
@@ -72,6 +96,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise HullvmError(f"weights file not found: {args.weights}; build one with "
                           f"`hullvm build -o {args.weights}` or omit --weights")
     input_bytes = _read_input(args)
+    if args.trace_out:
+        _check_writable(Path(args.trace_out))
     wasm = load_program(path)
     program = prepare(wasm)
     model = load_model(Path(args.weights) if args.weights else None) \
@@ -110,7 +136,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"hullvm: wasmtime {'agrees' if same else 'DISAGREES'}: output "
               f"{len(ref.output)} bytes, exit {ref.exit_code}, trap {ref.trap}", file=sys.stderr)
         if not same:
-            return 1
+            print(f"hullvm: error: the model gave output {len(trace.output)} bytes, exit "
+                  f"{trace.exit_code}, trap {trace.trap}; first difference at output byte "
+                  f"{_first_difference(trace.output, ref.output)}", file=sys.stderr)
+            return EXIT_MISMATCH
     if result.stop_reason == "token limit":
         print(f"hullvm: error: incomplete run: stopped by --max-tokens {args.max_tokens} before "
               f"the program halted; raise the limit to finish it", file=sys.stderr)
@@ -121,12 +150,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return (trace.exit_code or 0) & 0xFF
 
 
+def _first_difference(a: bytes, b: bytes) -> int:
+    for index, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return index
+    return min(len(a), len(b))
+
+
 def cmd_compile(args: argparse.Namespace) -> int:
     from hullvm.pipeline import prepare
     from hullvm.toolchain import load_program
     from hullvm.wasm.program import build_prefix
 
     path = Path(args.program)
+    _check_writable(Path(args.output))
     program = prepare(load_program(path))
     prefix = build_prefix(program, _read_input(args))
     save_trace(Path(args.output), prefix, len(prefix), {"program": str(path)})
@@ -140,8 +177,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     from hullvm.pipeline import build, default_weights_path, machine_version
 
     start = time.perf_counter()
-    report = build()
     output = Path(args.output) if args.output else default_weights_path()
+    if args.output:
+        _check_writable(output)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    report = build()
     save_weights(report.weights, output, machine_version())
     shape = report.weights.shape_summary()
     print(f"hullvm: wrote {output}", file=sys.stderr)
@@ -179,7 +220,21 @@ def cmd_trace(args: argparse.Namespace) -> int:
     print(f"hullvm: {header.get('program', '?')}: {header['prefix_tokens']} prefix tokens, "
           f"{len(tokens) - header['prefix_tokens']} trace tokens, {result.steps} steps, "
           f"{status}", file=sys.stderr)
-    return 0
+    if result.trap:
+        return EXIT_TRAP
+    if not result.complete:
+        return EXIT_INCOMPLETE
+    return (result.exit_code or 0) & 0xFF
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid integer {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -199,7 +254,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="KV cache: hull (O(log t) per step) or standard (O(t))")
     run.add_argument("--engine", choices=("torch", "graph"), default="torch",
                      help="torch: the PyTorch model; graph: the graph evaluator, no weights")
-    run.add_argument("--max-tokens", type=int, default=None,
+    run.add_argument("--max-tokens", type=_positive_int, default=None,
                      help="stop after this many generated tokens (the run is then incomplete)")
     run.add_argument("--trace-out", help="save the prefix and trace tokens to this file")
     run.add_argument("--weights", help="weights file (default: built and cached on first use)")
@@ -237,6 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hullvm: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): stop quietly, as other Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

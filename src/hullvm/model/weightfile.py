@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,12 +13,23 @@ from safetensors.numpy import load_file, save_file
 from hullvm.compile.weights import LayerWeights, Weights
 from hullvm.errors import WeightsError
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"
 _LAYER_ARRAYS = ("wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down")
 
 
+def _checksum(tensors: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(tensors[name], dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
+
 def save_weights(weights: Weights, path: Path, machine_version: str) -> None:
-    """Write weights and their metadata to a safetensors file."""
+    """Write weights and their metadata to a safetensors file.
+
+    Raises WeightsError when the file cannot be written.
+    """
     tensors = {"embedding": weights.embedding, "unembedding": weights.unembedding}
     for i, layer in enumerate(weights.layers):
         for name in _LAYER_ARRAYS:
@@ -32,11 +44,16 @@ def save_weights(weights: Weights, path: Path, machine_version: str) -> None:
         "ties": json.dumps([layer.ties for layer in weights.layers]),
         "head_names": json.dumps([layer.head_names for layer in weights.layers]),
         "dim_names": json.dumps(weights.dim_names),
+        "sha256": _checksum(tensors),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise WeightsError(f"cannot write {path}: folder {path.parent} does not exist")
     # One metadata entry: safetensors writes several entries in hash order, which would make two
     # builds of the same weights differ byte for byte.
-    save_file(tensors, str(path), metadata={"hullvm": json.dumps(metadata, sort_keys=True)})
+    try:
+        save_file(tensors, str(path), metadata={"hullvm": json.dumps(metadata, sort_keys=True)})
+    except (OSError, SafetensorError) as error:
+        raise WeightsError(f"cannot write weights file {path}: {error}") from None
 
 
 def load_weights(path: Path, *, machine_version: str, vocab_size: int) -> Weights:
@@ -58,6 +75,16 @@ def load_weights(path: Path, *, machine_version: str, vocab_size: int) -> Weight
             raise WeightsError(
                 f"weights file {path} has {field}={found!r} but this hullvm needs {value!r}; "
                 f"rebuild it with `hullvm build -o {path}`")
+    names = ["embedding", "unembedding"] + [
+        f"layers.{i}.{name}" for i in range(int(metadata.get("n_layers", 0)))
+        for name in _LAYER_ARRAYS]
+    missing = [name for name in names if name not in tensors]
+    if missing:
+        raise WeightsError(f"weights file {path} lacks tensor {missing[0]}; rebuild it with "
+                           f"`hullvm build -o {path}`")
+    if _checksum(tensors) != metadata.get("sha256"):
+        raise WeightsError(f"weights file {path} is damaged: its tensors do not match the "
+                           f"checksum in its metadata; rebuild it with `hullvm build -o {path}`")
     ties = json.loads(metadata["ties"])
     names = json.loads(metadata["head_names"])
     layers = []

@@ -26,6 +26,8 @@ def load_program(path: Path) -> bytes:
         raise CompileError(
             f"cannot load {path}: unknown file type {path.suffix or '(no suffix)'!r}. Expected a "
             f"C source (.c), WebAssembly text (.wat) or binary (.wasm) file.")
+    if path.is_dir():
+        raise CompileError(f"{path} is a folder, not a program file")
     if not path.is_file():
         raise CompileError(f"program file not found: {path}")
     if suffix == ".c":
@@ -34,7 +36,8 @@ def load_program(path: Path) -> bytes:
         try:
             return wasmtime.wat2wasm(path.read_text())
         except wasmtime.WasmtimeError as error:
-            raise CompileError(f"assembling {path} failed:\n{error}") from error
+            message = str(error).replace("<anon>", str(path))
+            raise CompileError(f"assembling {path} failed:\n{message}") from error
     return path.read_bytes()
 
 

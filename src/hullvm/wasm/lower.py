@@ -130,7 +130,8 @@ def lower_module(module: Module, *, memory_limit: int = MAX_ADDRESS) -> MachineP
         listing = "\n  ".join(low.problems)
         raise UnsupportedError(
             f"the machine cannot run {len(low.problems)} instruction(s) of this module:\n  "
-            f"{listing}")
+            f"{listing}\nThe machine runs 32-bit integer code: in C, use int rather than "
+            f"long long, double or float, and call functions directly, not through pointers.")
     for pc, target in low.fixups:
         if target[0] in ("main", "helper"):
             low.code[pc].tgt = low.entry_pc[target]
@@ -220,8 +221,7 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
     for t in (*function.type.params, *function.locals, *function.type.results):
         if t != "i32":
             where = f"{where_function} at byte offset {function.body[0].offset:#x}"
-            low.problems.append(f"{where}: {t} parameters, locals and results are not supported; "
-                                f"the machine runs i32 code")
+            low.problems.append(f"{where}: {t} parameters, locals and results are not supported")
             return
     body = function.body
     final = len(body) - 1
