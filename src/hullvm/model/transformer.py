@@ -6,7 +6,7 @@ to the residual stream. The embedding is a token table plus two fixed position f
 ``position`` and ``position**2``, written into their own residual slots. Everything is float64.
 
 Attention is hard-max: each head returns the value at the key with the largest dot product with
-the query; exactly tied keys are combined by the head's tie rule ('latest' or 'mean'). With
+the query. Exactly tied keys are combined by the head's tie rule ('latest' or 'mean'). With
 ``temperature`` set, heads use ordinary softmax attention of the scores divided by it instead,
 which is differentiable.
 """
@@ -159,10 +159,10 @@ class HullTransformer(nn.Module):
 
     @torch.no_grad()
     def prefill(self, tokens: list[int], state: DecodeState) -> int:
-        """Feed many tokens at once, layer by layer; returns the greedy token after the last.
+        """Feed tokens layer by layer and return the greedy token after the last one.
 
-        Each cache still sees its keys in position order, so the result is the same as feeding
-        the tokens one by one with ``step``; only the projections are batched.
+        Each cache receives its keys in position order, so the result equals feeding the tokens
+        one at a time. Only the projections are batched.
         """
         if not tokens:
             raise ValueError("prefill needs at least one token")
@@ -170,16 +170,8 @@ class HullTransformer(nn.Module):
         x = self.embed(torch.tensor(tokens), state.position)
         for (n_heads, qkv, wo, gate_up, w_down), caches in zip(plan, state.caches):
             if n_heads:
-                rows = (x @ qkv.T).tolist()
-                outs = []
-                for proj in rows:
-                    q, k, v = proj[:2 * n_heads], proj[2 * n_heads:4 * n_heads], proj[4 * n_heads:]
-                    out = []
-                    for h, cache in enumerate(caches):
-                        cache.insert((k[2 * h], k[2 * h + 1]), (v[2 * h], v[2 * h + 1]))
-                        out.extend(cache.query((q[2 * h], q[2 * h + 1])))
-                    outs.append(out)
-                x = x + torch.tensor(outs, dtype=DTYPE) @ wo.T
+                heads = [_attend(caches, row, n_heads) for row in (x @ qkv.T).tolist()]
+                x = x + torch.tensor(heads, dtype=DTYPE) @ wo.T
             if gate_up is not None:
                 n = gate_up.shape[0] // 2
                 h = x @ gate_up.T
@@ -187,27 +179,18 @@ class HullTransformer(nn.Module):
         state.position += len(tokens)
         return int(torch.argmax(self._unembedding_sparse @ x[-1]))
 
-    @torch.no_grad()
     def step(self, token: int, state: DecodeState) -> int:
         """Feed one token, update the caches, and return the greedy next token."""
-        plan = self.decode_plan()
-        x = self.embedding.weight[token].clone()
-        p = float(state.position)
-        x[self.position_dims[0]] = p
-        x[self.position_dims[1]] = p * p
-        for (n_heads, qkv, wo, gate_up, w_down), caches in zip(plan, state.caches):
-            if n_heads:
-                proj = (qkv @ x).tolist()
-                q, k, v = proj[:2 * n_heads], proj[2 * n_heads:4 * n_heads], proj[4 * n_heads:]
-                out = []
-                for h, cache in enumerate(caches):
-                    cache.insert((k[2 * h], k[2 * h + 1]), (v[2 * h], v[2 * h + 1]))
-                    out.extend(cache.query((q[2 * h], q[2 * h + 1])))
-                x = x + wo @ torch.tensor(out, dtype=DTYPE)
-            if gate_up is not None:
-                n = gate_up.shape[0] // 2
-                h = gate_up @ x
-                x = x + w_down @ (torch.relu(h[:n]) * h[n:])
-        state.position += 1
-        logits = self._unembedding_sparse @ x
-        return int(torch.argmax(logits))
+        return self.prefill([token], state)
+
+
+def _attend(caches: list, projection: list[float], n_heads: int) -> list[float]:
+    """Insert one position's keys and values into the head caches and return the head outputs."""
+    q = projection[:2 * n_heads]
+    k = projection[2 * n_heads:4 * n_heads]
+    v = projection[4 * n_heads:]
+    out: list[float] = []
+    for h, cache in enumerate(caches):
+        cache.insert((k[2 * h], k[2 * h + 1]), (v[2 * h], v[2 * h + 1]))
+        out.extend(cache.query((q[2 * h], q[2 * h + 1])))
+    return out

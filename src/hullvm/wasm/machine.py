@@ -1,9 +1,9 @@
 """The machine: a WebAssembly interpreter written as a graph of neurons and 2D lookups.
 
-Every position runs the same graph. A position whose input token ends a step (a "decision"
-position) fetches the next instruction, reads its operands and emits the next OP token; the
-positions inside a step emit the step's bytes, reading the words to emit from the decision
-position that started the step. The machine state exists only as earlier tokens:
+Every position runs the same graph. A position whose input token ends a step is a "decision"
+position: it fetches the next instruction, reads its operands and emits the next OP token. The
+positions inside a step emit the step's bytes, and they read the words to emit from the
+decision position that started the step. The machine state exists only as earlier tokens:
 
 - the stack pointer SP, the call depth D and the number of getchar steps are running sums of
   per-OP-token deltas (a mean over all positions times the position count, rounded);
@@ -95,11 +95,14 @@ class _Machine:
             g.neurons(f"{name}.sum{i}", [(1, m, count)]) for i, m in enumerate(mean)
         )
 
-    def addressed(self, name: str, address: ExprLike, flag: ExprLike) -> tuple[Dim, Dim]:
-        """Gate an address by a write flag and square it, for the key (2a, -a^2 - MISS(1-flag))."""
-        a = as_expr(address)
-        key = self.gate(f"{name}.key", [(flag, a)])
-        square = self.g.neurons(f"{name}.sq", [(1, a, a + (as_expr(flag) - 1) * BIG)])
+    def addressed(self, name: str, writes: list[tuple[ExprLike, ExprLike]]) -> tuple[Dim, Dim]:
+        """Gate addresses by their write flags and square them, for keys (2a, -a^2 - MISS).
+
+        ``writes`` lists (flag, address) pairs whose flags are never 1 at the same position.
+        """
+        key = self.gate(f"{name}.key", [(flag, address) for flag, address in writes])
+        square = self.g.neurons(f"{name}.sq", [
+            (1, address, as_expr(address) + (as_expr(flag) - 1) * BIG) for flag, address in writes])
         return key, square
 
     def read(self, name: str, query: ExprLike, key: Dim, square: Dim, flag: ExprLike, values):
@@ -203,7 +206,7 @@ class _Machine:
         push_flag = ph["PUSH", 4] + ph["GETC", 4] + ph["RETV", 4]
         self.push_flag = push_flag
         self.set_flag = as_expr(ph["SET", 4])
-        self.push_key = self.addressed("push_slot", self.sp - 1, push_flag)
+        self.push_key = self.addressed("push_slot", [(push_flag, self.sp - 1)])
         # Memory: store bytes sit at phases 4..7, carrying byte 7 - i of the value; DATA tokens
         # follow a header of three DA tokens holding the base address.
         addr_word = self.value + 256 * self.prev[0] + 65536 * self.prev[1]
@@ -217,12 +220,12 @@ class _Machine:
                 mem_flag = mem_flag + ph[name, 7 - k]
         self.mem_flag = mem_flag
         address = self.gate("mem_addr", mem_terms)
-        self.mem_key = self.addressed("mem", address, mem_flag)
+        self.mem_key = self.addressed("mem", [(mem_flag, address)])
         # Frame records: written by CALL's byte 0 of the return address, keyed by call depth.
         self.frame_flag = as_expr(ph["CALL", 4])
         self.frame_fp = self.prev[1] + 256 * self.prev[2]
         self.frame_ra = self.value + 256 * self.prev[0]
-        self.frame_key = self.addressed("frame", self.depth, self.frame_flag)
+        self.frame_key = self.addressed("frame", [(self.frame_flag, self.depth)])
 
     def fetch(self) -> None:
         """Read the instruction at PC from the prefix, two fields per lookup."""
@@ -237,25 +240,23 @@ class _Machine:
         self.tgt = 256 * f["tgt1"] + f["tgt0"]
         self.aux = 256 * f["aux1"] + f["aux0"]
         self.ind = {name: self.hat(f"is.{name}", self.opcode - OP[name]) for name in OPS}
-        # Stack slots local.set writes, known once the instruction is fetched.
+
+        # The current frame: its pointer, return address and the position of its record.
         fp, ra = self.read("frame", self.depth, *self.frame_key, self.frame_flag,
                            (self.frame_fp, self.frame_ra))
         _, frame_pos = self.read("frame_pos", self.depth, *self.frame_key, self.frame_flag,
                                  (0.0, self.g.position))
         self.fp, self.ra, self.frame_pos = fp, ra, frame_pos
         self.local_slot = fp + self.imm
-        # The last byte of a local.set step is also the decision position of the next step, so
+
+        # Stack slots written by local.set. The last byte of a local.set step is also the decision position of the next step, so
         # there PC already names the next instruction: read the local index of the step's own.
         own = CODE_START + (self.pc_next - 1) * CODE_WIDTH + CODE_FIELDS.index("imm0")
         imm0, imm1 = self.at_position("set_index", own, (self.value, self.prev[0]))
         set_slot = fp + imm0 + 256 * imm1
-        all_flag = self.push_flag + self.set_flag
-        key = self.gate("slot_key", [(self.push_flag, self.sp - 1), (self.set_flag, set_slot)])
-        square = self.g.neurons("slot_key.sq", [
-            (1, self.sp - 1, self.sp - 1 + (self.push_flag - 1) * BIG),
-            (1, set_slot, set_slot + (self.set_flag - 1) * BIG),
-        ])
-        self.slot_key = (key, square, all_flag)
+        key, square = self.addressed(
+            "slot", [(self.push_flag, self.sp - 1), (self.set_flag, set_slot)])
+        self.slot_key = (key, square, self.push_flag + self.set_flag)
 
     def execute(self) -> None:
         """Compute the step at a decision position: its kind, stack change and words."""
@@ -408,6 +409,9 @@ class _Machine:
         got = {}
         for a, b in (("VAL", "ADDR"), ("TGT", "RA"), ("FPN", "PCN")):
             got[a], got[b] = self.at_position(f"words_{a}_{b}", start, (w[a], w[b]))
+
+        # The byte to emit is floor(y), where y is the word minus its bytes already emitted,
+        # scaled so that the wanted byte is the integer part.
         current = [self.value, self.prev[0], self.prev[1]]
         y_terms = []
         for name in KINDS:
@@ -421,6 +425,7 @@ class _Machine:
                 y = (got[word] - higher) * float(2.0 ** (-8 * k))
                 y_terms.append((1, y, ph[name, i]))
         y = g.neurons("emit_y", y_terms)
+        # floor(y) for y in [0, 256) with a fractional part that is a multiple of STEP_EPS.
         stairs = []
         for m in range(1, 256):
             stairs.append((1 / STEP_EPS, self.one, y - m + STEP_EPS))
@@ -428,6 +433,8 @@ class _Machine:
         byte = g.neurons("emit_byte", stairs)
         op_value = g.neurons("emit_op_value", [(1, self.op_value, self.is_decision)])
         emit = as_expr(byte) + op_value
+
+        # Logits: the role to emit gets ROLE_SCORE, and within it 2*v*emit - v*v peaks at v = emit.
         next_kind = {k: self.both(f"next.{k}", self.is_decision, self.kinds[k]) for k in KINDS}
         within = Expr()
         for (name, i), d in ph.items():
