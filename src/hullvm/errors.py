@@ -8,7 +8,7 @@ class HullvmError(Exception):
 
 
 class CompileError(HullvmError):
-    """The C compiler rejected a source file; the message holds its diagnostics."""
+    """The C compiler rejected a source file; the message contains its diagnostics."""
 
 
 class WasmDecodeError(HullvmError):

@@ -60,6 +60,7 @@ def load_trace(path: Path) -> tuple[dict, list[int]]:
         data = path.read_bytes()
     except OSError as error:
         raise HullvmError(f"cannot read trace file {path}: {error.strerror}")
+
     if data.startswith(b"HULLVM-TRACE ") and not data.startswith(TRACE_MAGIC):
         version = data[len(b"HULLVM-TRACE "):].split(b"\n", 1)[0].decode(errors="replace")
         raise HullvmError(f"{path}: unsupported trace format version {version!r}; this hullvm "
@@ -67,6 +68,7 @@ def load_trace(path: Path) -> tuple[dict, list[int]]:
     if not data.startswith(TRACE_MAGIC):
         raise HullvmError(f"{path} is not a hullvm trace file (no '{TRACE_MAGIC.decode().strip()}'"
                           " header); write one with `hullvm run --trace-out` or `hullvm compile`")
+
     rest = data[len(TRACE_MAGIC):]
     line, _, body = rest.partition(b"\n")
     try:
@@ -83,6 +85,7 @@ def load_trace(path: Path) -> tuple[dict, list[int]]:
     if len(body) != 2 * count:
         raise HullvmError(f"{path}: the header lists {count} tokens but the file has {len(body)} "
                           f"bytes of tokens, not {2 * count}; the file is truncated or corrupt")
+
     tokens = [int.from_bytes(body[i:i + 2], "little") for i in range(0, len(body), 2)]
     return header, tokens
 

@@ -3,8 +3,8 @@
 A layer reads the residual stream, runs its attention heads, adds their outputs, then runs its
 feed-forward neurons and adds theirs. Time 2*l is "before the attention of layer l" and 2*l+1
 "before the feed-forward of layer l"; token and position features exist at time 0. A lookup runs
-in the first attention whose input has every dimension it reads; a neuron dimension in the first
-feed-forward sublayer that has its inputs. This as-soon-as-possible schedule gives the fewest
+in the first attention sublayer whose input has every dimension it reads. A neuron dimension
+runs in the first feed-forward sublayer that has its inputs. This as-soon-as-possible schedule gives the fewest
 layers the graph allows, and it is deterministic: the same graph always gets the same plan.
 """
 
@@ -18,7 +18,7 @@ from hullvm.graph.dsl import Graph, LookupNode, NeuronNode
 
 @dataclass(frozen=True)
 class LayerPlan:
-    """Which nodes (by index into ``graph.nodes``) run in each layer's two sublayers."""
+    """Node indices (into ``graph.nodes``) run by each layer's two sublayers."""
 
     attention: tuple[tuple[int, ...], ...]
     ffn: tuple[tuple[int, ...], ...]
@@ -38,7 +38,7 @@ def _ready_time(graph: Graph, exprs, ready: list[int]) -> int:
 
 
 def schedule_layers(graph: Graph) -> LayerPlan:
-    """Place each node at the earliest sublayer whose input holds all it reads."""
+    """Place each node at the earliest sublayer whose input contains all it reads."""
     start = time.perf_counter()
     ready = [0] * graph.width
     placed: list[tuple[str, int]] = []

@@ -1,6 +1,6 @@
 """The decoding loop: feed the prefix, then let the model write the trace one token at a time.
 
-The loop knows nothing about WebAssembly: each step feeds the last token to the engine and takes
+The loop has no WebAssembly semantics: each step feeds the last token to the engine and takes
 the token it returns. The trace decoder only reads the tokens to report output as it appears and
 to notice the END or trap token after which the model has nothing more to say.
 """

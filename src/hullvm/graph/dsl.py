@@ -7,10 +7,10 @@ stream is computed. There are four kinds of dimension:
 - position features, fixed functions of the position (``position`` and ``position**2``);
 - neuron sums, ``sum(c * relu(b) * a)`` over ReGLU neurons whose ``a`` and ``b`` are affine
   expressions of dimensions at the same position;
-- lookups, one attention head of dimension 2: the query is two affine expressions at the current
-  position, the key and the two values are affine expressions at each earlier position (and the
-  current one), and the head returns the values at the key with the largest dot product with the
-  query, ties broken by the head's tie rule ('latest' or 'mean').
+- lookups, one attention head of dimension 2. The query is two affine expressions at the current
+  position. The key and the two values are affine expressions at each earlier position and at
+  the current one. The head returns the values at the key with the largest dot product with the
+  query, and the head's tie rule ('latest' or 'mean') breaks ties.
 
 Affine expressions never get a dimension of their own: the weight builder folds them into the
 matrices that read them. Dimensions are created in dependency order, so creation order is a

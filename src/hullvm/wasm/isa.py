@@ -1,7 +1,7 @@
 """The machine's instruction set: what the lowering pass emits and the machine graph executes.
 
-Each instruction has an opcode and fixed fields (see ``tokens.CODE_FIELDS``): ``dsp`` and ``dspj``
-are the stack pointer changes when the instruction falls through and when it jumps, ``imm`` a
+Each instruction has an opcode and fixed fields (see ``tokens.CODE_FIELDS``). ``dsp`` and ``dspj``
+are the stack pointer changes when the instruction falls through and when it jumps. ``imm`` is a
 32-bit immediate, ``tgt`` a 16-bit jump target and ``aux`` a 16-bit extra operand.
 
 Stack slots hold whole 32-bit words: operands and locals share one slot space that grows upward;
@@ -41,7 +41,7 @@ MAX_ADDRESS = 1 << 22
 
 @dataclass
 class Instruction:
-    """One machine instruction; ``comment`` says where it came from, for the instruction log."""
+    """One machine instruction; ``comment`` names its source, for the instruction log."""
 
     op: str
     dsp: int = 0

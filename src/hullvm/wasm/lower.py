@@ -1,7 +1,7 @@
 """Lowering: turn a validated WebAssembly module into a flat machine program.
 
 Structured control flow becomes jumps with static stack pointer changes (validation gives the
-stack height at every instruction, so each branch knows how many values it drops). Calls to the
+stack height at every instruction, so the number of values each branch drops is static). Calls to the
 host imports become the machine's I/O instructions. i32 operations the machine has no circuit for
 (multiply, divide, remainder, bitwise logic, shifts, rotates, bit counts) become calls to helper
 functions written in WebAssembly text with the operations it does have; each helper loops at most
@@ -342,7 +342,7 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
 
 
 def _lower_br_table(low: _Lowering, ins: Instr, height: int, branch, where) -> None:
-    """A chain of CASE steps: each compares the index with one entry and jumps if equal."""
+    """Emit a chain of CASE steps, each comparing the index with one entry and jumping if equal."""
     *cases, default = ins.targets
     trampolines = []
     for value, target in enumerate(cases):

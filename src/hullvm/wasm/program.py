@@ -61,7 +61,7 @@ class Step:
 
 @dataclass
 class TraceResult:
-    """What a trace says: the program's output, exit status or trap, and its steps."""
+    """The decoded result of a trace: program output, exit status or trap, and step count."""
 
     output: bytes
     exit_code: int | None

@@ -4,9 +4,9 @@ Every token but the three markers is a (role, value) pair with a byte value 0..2
 
     BOS, CODE*(12 per instruction), {DA DA DA DATA*}*, INHDR, INPUT*, OP_JUMP(0), B(entry>>8), B(entry)
 
-and each step of the trace is an OP token whose role names the step's kind and whose value is the
-change of the stack pointer plus 128 (the trap code for OP_TRAP), followed by the kind's bytes,
-most significant byte first within each word (see ``STEP_LAYOUT``).
+Each step of the trace is an OP token followed by the bytes of its kind. The OP token's role
+names the step's kind, and its value is the change of the stack pointer plus 128 (the trap code
+for OP_TRAP). Within each word, the most significant byte comes first (see ``STEP_LAYOUT``).
 """
 
 from __future__ import annotations
