@@ -1,59 +1,85 @@
 ;; i32 operations the machine has no circuit for, written with the ones it has: add, sub,
 ;; comparisons, locals and branches. Bits are read most significant first with (x <s 0) and
 ;; shifted out with x + x, so every loop runs at most 32 times whatever the operand values.
+;;
+;; Shifts and masks by a constant (i32.shl x 8, i32.and x 31, ...) are lowered to short
+;; straight-line code (wasm/constops.py), so the helpers use them to skip whole bytes. The
+;; and, or and xor helpers use none of them, because an i32.and with a constant that has no
+;; sequence calls the and helper.
 (module
   (import "hullvm" "trap_div" (func $trap_div))
   (import "hullvm" "trap_overflow" (func $trap_overflow))
 
-  ;; a * b mod 2**32: skip the leading zero bits of b, then shift and add.
+  ;; a * b mod 2**32: the unsigned smaller operand is the multiplier b. Its leading zero bytes
+  ;; and bits are skipped, then each remaining bit doubles r and adds a when it is set.
   (func $mul (export "mul") (param $a i32) (param $b i32) (result i32)
     (local $r i32) (local $n i32)
+    (if (i32.lt_u (local.get $a) (local.get $b))
+      (then
+        (local.set $r (local.get $a))
+        (local.set $a (local.get $b))
+        (local.set $b (local.get $r))
+        (local.set $r (i32.const 0))))
+    (if (i32.eqz (local.get $b)) (then (return (i32.const 0))))
     (local.set $n (i32.const 32))
-    (block $done
-      (loop $skip
-        (br_if $done (i32.eqz (local.get $b)))
-        (br_if $done (i32.lt_s (local.get $b) (i32.const 0)))
+    (block $bytes_done
+      (loop $skip_byte
+        (br_if $bytes_done (i32.ge_u (local.get $b) (i32.const 0x01000000)))
+        (local.set $b (i32.shl (local.get $b) (i32.const 8)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 8)))
+        (br $skip_byte)))
+    (block $bits_done
+      (loop $skip_bit
+        (br_if $bits_done (i32.lt_s (local.get $b) (i32.const 0)))
         (local.set $b (i32.add (local.get $b) (local.get $b)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $skip)))
-    (block $end
-      (loop $next
-        (br_if $end (i32.eqz (local.get $n)))
-        (local.set $r (i32.add (local.get $r) (local.get $r)))
-        (if (i32.lt_s (local.get $b) (i32.const 0))
-          (then (local.set $r (i32.add (local.get $r) (local.get $a)))))
-        (local.set $b (i32.add (local.get $b) (local.get $b)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $next)))
+        (br $skip_bit)))
+    (loop $next
+      (local.set $r (i32.add (local.get $r) (local.get $r)))
+      (if (i32.lt_s (local.get $b) (i32.const 0))
+        (then (local.set $r (i32.add (local.get $r) (local.get $a)))))
+      (local.set $b (i32.add (local.get $b) (local.get $b)))
+      (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (local.get $r))
 
   ;; Unsigned long division; returns the remainder when $want_rem is 1, else the quotient.
+  ;; The quotient bits enter a from the right as the dividend bits leave it on the left.
   (func $divmod_u (param $a i32) (param $b i32) (param $want_rem i32) (result i32)
-    (local $q i32) (local $r i32) (local $n i32) (local $carry i32)
+    (local $r i32) (local $n i32) (local $fits i32)
     (if (i32.eqz (local.get $b)) (then (call $trap_div)))
+    ;; A divisor of 2**31 or more goes into a at most once.
+    (if (i32.lt_s (local.get $b) (i32.const 0))
+      (then
+        (local.set $fits (i32.ge_u (local.get $a) (local.get $b)))
+        (return (select
+          (i32.sub (local.get $a) (select (local.get $b) (i32.const 0) (local.get $fits)))
+          (local.get $fits)
+          (local.get $want_rem)))))
+    (if (i32.eqz (local.get $a)) (then (return (i32.const 0))))
     (local.set $n (i32.const 32))
-    (block $go
-      (loop $skip
-        (br_if $go (i32.eqz (local.get $n)))
-        (br_if $go (i32.lt_s (local.get $a) (i32.const 0)))
+    (block $bytes_done
+      (loop $skip_byte
+        (br_if $bytes_done (i32.ge_u (local.get $a) (i32.const 0x01000000)))
+        (local.set $a (i32.shl (local.get $a) (i32.const 8)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 8)))
+        (br $skip_byte)))
+    (block $bits_done
+      (loop $skip_bit
+        (br_if $bits_done (i32.lt_s (local.get $a) (i32.const 0)))
         (local.set $a (i32.add (local.get $a) (local.get $a)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $skip)))
-    (block $end
-      (loop $next
-        (br_if $end (i32.eqz (local.get $n)))
-        (local.set $carry (i32.lt_s (local.get $r) (i32.const 0)))
-        (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
-                               (i32.lt_s (local.get $a) (i32.const 0))))
-        (local.set $a (i32.add (local.get $a) (local.get $a)))
-        (local.set $q (i32.add (local.get $q) (local.get $q)))
-        (if (i32.add (local.get $carry) (i32.ge_u (local.get $r) (local.get $b)))
-          (then
-            (local.set $r (i32.sub (local.get $r) (local.get $b)))
-            (local.set $q (i32.add (local.get $q) (i32.const 1)))))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $next)))
-    (select (local.get $r) (local.get $q) (local.get $want_rem)))
+        (br $skip_bit)))
+    ;; r < b < 2**31, so r + r + 1 does not wrap.
+    (loop $next
+      (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
+                             (i32.lt_s (local.get $a) (i32.const 0))))
+      (local.set $a (i32.add (local.get $a) (local.get $a)))
+      (if (i32.ge_u (local.get $r) (local.get $b))
+        (then
+          (local.set $r (i32.sub (local.get $r) (local.get $b)))
+          (local.set $a (i32.add (local.get $a) (i32.const 1)))))
+      (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (select (local.get $r) (local.get $a) (local.get $want_rem)))
 
   (func $div_u (export "div_u") (param $a i32) (param $b i32) (result i32)
     (call $divmod_u (local.get $a) (local.get $b) (i32.const 0)))
@@ -75,6 +101,7 @@
     (local.set $q (call $divmod_u (local.get $a) (local.get $b) (i32.const 0)))
     (select (i32.sub (i32.const 0) (local.get $q)) (local.get $q) (local.get $neg)))
 
+  ;; INT_MIN % -1 is 0: |INT_MIN| is 2**31 unsigned and -1 divides it.
   (func $rem_s (export "rem_s") (param $a i32) (param $b i32) (result i32)
     (local $neg i32) (local $r i32)
     (if (i32.eqz (local.get $b)) (then (call $trap_div)))
@@ -85,119 +112,161 @@
     (local.set $r (call $divmod_u (local.get $a) (local.get $b) (i32.const 1)))
     (select (i32.sub (i32.const 0) (local.get $r)) (local.get $r) (local.get $neg)))
 
-  ;; Bitwise logic, one bit pair per iteration: x and y are the two top bits (0 or 1).
+  ;; Bitwise logic, one bit pair per step, two steps per loop iteration. r starts as 1, a
+  ;; marker bit that reaches bit 30 after 30 result bits; the last two bits follow the loop.
+  ;; The top bit of a AND b is the top bit of min_u(a, b), of a OR b that of max_u(a, b), and
+  ;; a XOR b has its top bit set when signed and unsigned a < b disagree.
   (func $and (export "and") (param $a i32) (param $b i32) (result i32)
-    (local $r i32) (local $n i32)
-    (local.set $n (i32.const 32))
+    (local $r i32)
+    (local.set $r (i32.const 1))
     (loop $next
       (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
-        (i32.eq (i32.add (i32.lt_s (local.get $a) (i32.const 0))
-                         (i32.lt_s (local.get $b) (i32.const 0))) (i32.const 2))))
+        (i32.lt_s (select (local.get $a) (local.get $b) (i32.lt_u (local.get $a) (local.get $b)))
+                  (i32.const 0))))
       (local.set $a (i32.add (local.get $a) (local.get $a)))
       (local.set $b (i32.add (local.get $b) (local.get $b)))
-      (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
+      (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
+        (i32.lt_s (select (local.get $a) (local.get $b) (i32.lt_u (local.get $a) (local.get $b)))
+                  (i32.const 0))))
+      (local.set $a (i32.add (local.get $a) (local.get $a)))
+      (local.set $b (i32.add (local.get $b) (local.get $b)))
+      (br_if $next (i32.lt_u (local.get $r) (i32.const 0x40000000))))
+    (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
+      (i32.lt_s (select (local.get $a) (local.get $b) (i32.lt_u (local.get $a) (local.get $b)))
+                (i32.const 0))))
+    (local.set $a (i32.add (local.get $a) (local.get $a)))
+    (local.set $b (i32.add (local.get $b) (local.get $b)))
+    (i32.add (i32.add (local.get $r) (local.get $r))
+      (i32.lt_s (select (local.get $a) (local.get $b) (i32.lt_u (local.get $a) (local.get $b)))
+                (i32.const 0))))
 
   (func $or (export "or") (param $a i32) (param $b i32) (result i32)
-    (local $r i32) (local $n i32)
-    (local.set $n (i32.const 32))
+    (local $r i32)
+    (local.set $r (i32.const 1))
     (loop $next
       (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
-        (i32.ne (i32.add (i32.lt_s (local.get $a) (i32.const 0))
-                         (i32.lt_s (local.get $b) (i32.const 0))) (i32.const 0))))
+        (i32.lt_s (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b)))
+                  (i32.const 0))))
       (local.set $a (i32.add (local.get $a) (local.get $a)))
       (local.set $b (i32.add (local.get $b) (local.get $b)))
-      (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
+      (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
+        (i32.lt_s (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b)))
+                  (i32.const 0))))
+      (local.set $a (i32.add (local.get $a) (local.get $a)))
+      (local.set $b (i32.add (local.get $b) (local.get $b)))
+      (br_if $next (i32.lt_u (local.get $r) (i32.const 0x40000000))))
+    (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
+      (i32.lt_s (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b)))
+                (i32.const 0))))
+    (local.set $a (i32.add (local.get $a) (local.get $a)))
+    (local.set $b (i32.add (local.get $b) (local.get $b)))
+    (i32.add (i32.add (local.get $r) (local.get $r))
+      (i32.lt_s (select (local.get $a) (local.get $b) (i32.gt_u (local.get $a) (local.get $b)))
+                (i32.const 0))))
 
   (func $xor (export "xor") (param $a i32) (param $b i32) (result i32)
-    (local $r i32) (local $n i32)
-    (local.set $n (i32.const 32))
+    (local $r i32)
+    (local.set $r (i32.const 1))
     (loop $next
       (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
-        (i32.ne (i32.lt_s (local.get $a) (i32.const 0))
-                (i32.lt_s (local.get $b) (i32.const 0)))))
+        (i32.ne (i32.lt_s (local.get $a) (local.get $b)) (i32.lt_u (local.get $a) (local.get $b)))))
       (local.set $a (i32.add (local.get $a) (local.get $a)))
       (local.set $b (i32.add (local.get $b) (local.get $b)))
-      (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
-
-  ;; k mod 32: shift out the high 27 bits, then read the remaining 5.
-  (func $low5 (param $k i32) (result i32)
-    (local $r i32) (local $n i32)
-    (if (i32.lt_u (local.get $k) (i32.const 32)) (then (return (local.get $k))))
-    (local.set $n (i32.const 27))
-    (loop $shift
-      (local.set $k (i32.add (local.get $k) (local.get $k)))
-      (br_if $shift (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.set $n (i32.const 5))
-    (loop $read
       (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
-                             (i32.lt_s (local.get $k) (i32.const 0))))
-      (local.set $k (i32.add (local.get $k) (local.get $k)))
-      (br_if $read (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
+        (i32.ne (i32.lt_s (local.get $a) (local.get $b)) (i32.lt_u (local.get $a) (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (local.get $a)))
+      (local.set $b (i32.add (local.get $b) (local.get $b)))
+      (br_if $next (i32.lt_u (local.get $r) (i32.const 0x40000000))))
+    (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
+      (i32.ne (i32.lt_s (local.get $a) (local.get $b)) (i32.lt_u (local.get $a) (local.get $b)))))
+    (local.set $a (i32.add (local.get $a) (local.get $a)))
+    (local.set $b (i32.add (local.get $b) (local.get $b)))
+    (i32.add (i32.add (local.get $r) (local.get $r))
+      (i32.ne (i32.lt_s (local.get $a) (local.get $b)) (i32.lt_u (local.get $a) (local.get $b)))))
 
+  ;; a << (k mod 32): whole bytes first, then single bits.
   (func $shl (export "shl") (param $a i32) (param $k i32) (result i32)
-    (local $n i32)
-    (local.set $n (call $low5 (local.get $k)))
+    (if (i32.ge_u (local.get $k) (i32.const 32))
+      (then (local.set $k (i32.and (local.get $k) (i32.const 31)))))
+    (block $bytes_done
+      (loop $byte
+        (br_if $bytes_done (i32.lt_u (local.get $k) (i32.const 8)))
+        (local.set $a (i32.shl (local.get $a) (i32.const 8)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 8)))
+        (br $byte)))
     (block $end
       (loop $next
-        (br_if $end (i32.eqz (local.get $n)))
+        (br_if $end (i32.eqz (local.get $k)))
         (local.set $a (i32.add (local.get $a) (local.get $a)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
         (br $next)))
     (local.get $a))
 
-  ;; Shift right: keep the top 32 - s bits of a, starting from 0 (logical) or the sign.
-  (func $shr (param $a i32) (param $k i32) (param $r i32) (result i32)
-    (local $n i32)
-    (local.set $n (i32.sub (i32.const 32) (call $low5 (local.get $k))))
-    (if (i32.eq (local.get $n) (i32.const 32)) (then (return (local.get $a))))
-    (loop $next
-      (local.set $r (i32.add (i32.add (local.get $r) (local.get $r))
-                             (i32.lt_s (local.get $a) (i32.const 0))))
-      (local.set $a (i32.add (local.get $a) (local.get $a)))
-      (br_if $next (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (local.get $r))
-
+  ;; a >>u (k mod 32): whole bytes first, then the remaining 0..7 bits by a constant shift.
   (func $shr_u (export "shr_u") (param $a i32) (param $k i32) (result i32)
-    (call $shr (local.get $a) (local.get $k) (i32.const 0)))
+    (if (i32.ge_u (local.get $k) (i32.const 32))
+      (then (local.set $k (i32.and (local.get $k) (i32.const 31)))))
+    (block $bytes_done
+      (loop $byte
+        (br_if $bytes_done (i32.lt_u (local.get $k) (i32.const 8)))
+        (local.set $a (i32.shr_u (local.get $a) (i32.const 8)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 8)))
+        (br $byte)))
+    (block $k7 (block $k6 (block $k5 (block $k4 (block $k3 (block $k2 (block $k1 (block $k0
+      (br_table $k0 $k1 $k2 $k3 $k4 $k5 $k6 $k7 (local.get $k)))
+      (return (local.get $a)))
+      (return (i32.shr_u (local.get $a) (i32.const 1))))
+      (return (i32.shr_u (local.get $a) (i32.const 2))))
+      (return (i32.shr_u (local.get $a) (i32.const 3))))
+      (return (i32.shr_u (local.get $a) (i32.const 4))))
+      (return (i32.shr_u (local.get $a) (i32.const 5))))
+      (return (i32.shr_u (local.get $a) (i32.const 6))))
+    (i32.shr_u (local.get $a) (i32.const 7)))
 
+  ;; x >>s k == ((x + 2**31) >>u k) - (2**31 >>u k), with the sums taken mod 2**32.
   (func $shr_s (export "shr_s") (param $a i32) (param $k i32) (result i32)
-    (call $shr (local.get $a) (local.get $k)
-      (i32.sub (i32.const 0) (i32.lt_s (local.get $a) (i32.const 0)))))
+    (i32.sub (call $shr_u (i32.add (local.get $a) (i32.const 0x80000000)) (local.get $k))
+             (call $shr_u (i32.const 0x80000000) (local.get $k))))
 
   (func $rotl (export "rotl") (param $a i32) (param $k i32) (result i32)
-    (local $n i32)
-    (local.set $n (call $low5 (local.get $k)))
-    (block $end
-      (loop $next
-        (br_if $end (i32.eqz (local.get $n)))
-        (local.set $a (i32.add (i32.add (local.get $a) (local.get $a))
-                               (i32.lt_s (local.get $a) (i32.const 0))))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $next)))
-    (local.get $a))
+    (if (i32.ge_u (local.get $k) (i32.const 32))
+      (then (local.set $k (i32.and (local.get $k) (i32.const 31)))))
+    (if (i32.eqz (local.get $k)) (then (return (local.get $a))))
+    (i32.add (call $shl (local.get $a) (local.get $k))
+             (call $shr_u (local.get $a) (i32.sub (i32.const 32) (local.get $k)))))
 
   (func $rotr (export "rotr") (param $a i32) (param $k i32) (result i32)
-    (call $rotl (local.get $a) (i32.sub (i32.const 32) (call $low5 (local.get $k)))))
+    (call $rotl (local.get $a) (i32.sub (i32.const 32) (i32.and (local.get $k) (i32.const 31)))))
 
+  ;; Leading zeros: whole zero bytes first, then single bits.
   (func $clz (export "clz") (param $a i32) (result i32)
     (local $n i32)
+    (if (i32.eqz (local.get $a)) (then (return (i32.const 32))))
+    (block $bytes_done
+      (loop $byte
+        (br_if $bytes_done (i32.ge_u (local.get $a) (i32.const 0x01000000)))
+        (local.set $a (i32.shl (local.get $a) (i32.const 8)))
+        (local.set $n (i32.add (local.get $n) (i32.const 8)))
+        (br $byte)))
     (block $end
       (loop $next
         (br_if $end (i32.lt_s (local.get $a) (i32.const 0)))
-        (br_if $end (i32.eq (local.get $n) (i32.const 32)))
         (local.set $a (i32.add (local.get $a) (local.get $a)))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
         (br $next)))
     (local.get $n))
 
-  ;; Trailing zeros: a becomes 0 after exactly 32 - ctz(a) doublings.
+  ;; Trailing zeros: a becomes 0 after exactly 32 - ctz(a) doublings, counted a byte at a time
+  ;; while a << 8 is not 0, then a bit at a time.
   (func $ctz (export "ctz") (param $a i32) (result i32)
-    (local $n i32)
+    (local $n i32) (local $shifted i32)
     (local.set $n (i32.const 32))
+    (block $bytes_done
+      (loop $byte
+        (br_if $bytes_done (i32.eqz (local.tee $shifted (i32.shl (local.get $a) (i32.const 8)))))
+        (local.set $a (local.get $shifted))
+        (local.set $n (i32.sub (local.get $n) (i32.const 8)))
+        (br $byte)))
     (block $end
       (loop $next
         (br_if $end (i32.eqz (local.get $a)))
@@ -206,6 +275,7 @@
         (br $next)))
     (local.get $n))
 
+  ;; Set bits, most significant first, stopping when no set bit is left.
   (func $popcnt (export "popcnt") (param $a i32) (result i32)
     (local $n i32)
     (block $end

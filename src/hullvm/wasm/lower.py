@@ -10,11 +10,13 @@ functions written in WebAssembly text with the operations it does have; each hel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 from hullvm.errors import UnsupportedError
+from hullvm.wasm import constops
 from hullvm.wasm.isa import MAX_ADDRESS, MAX_DSP, MAX_PC, Instruction
 from hullvm.wasm.module import Function, Instr, Module
 from hullvm.wasm.program import MachineProgram
@@ -27,6 +29,12 @@ HOST_FUNCTIONS = {
     "exit": ((("i32",), ()), "HALT", 0),
 }
 ENTRY_NAMES = ("_start", "main")
+# Imports of the spec test scripts' host module that a harness entry accepts. Their output is
+# not part of any assertion, so they consume their argument and print nothing.
+SPECTEST_FUNCTIONS = {"spectest": {
+    "print": (((), ()), "NOP", 0),
+    "print_i32": ((("i32",), ()), "DROP", -1),
+}}
 
 SIMPLE = {
     "i32.add": ("ADD", -1), "i32.sub": ("SUB", -1),
@@ -76,6 +84,9 @@ class _Lowering:
     fixups: list[tuple[int, tuple]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     used_helpers: set[int] = field(default_factory=set)
+    # Address of the scratch memory for constant-operand sequences (`constops`), right after
+    # the globals; None while unknown or when it would not fit below MAX_ADDRESS.
+    scratch: int | None = None
 
     def emit(self, ins: Instruction, where: str) -> int:
         for name, value in (("dsp", ins.dsp), ("dspj", ins.dspj)):
@@ -93,14 +104,23 @@ def _function_label(module: Module, function: Function) -> str:
     return f"function {function.index}" + (f" ({name})" if name else "")
 
 
-def lower_module(module: Module, *, memory_limit: int = MAX_ADDRESS) -> MachineProgram:
+def lower_module(module: Module, *, memory_limit: int = MAX_ADDRESS,
+                 harness: Sequence[EntryAction] | None = None) -> MachineProgram:
     """Lower a validated module to a machine program.
+
+    Without `harness`, the program calls the exported `_start` (or `main`) and halts with its
+    result. With `harness`, it performs those actions in order instead (see `EntryAction`),
+    lowers only the functions they reach, and also accepts the `spectest.print` and
+    `spectest.print_i32` imports, which print nothing on the machine.
+    Both run the module's start function first, if it has one.
 
     Raises UnsupportedError listing every instruction or import the machine cannot run, each with
     its function and byte offset.
     """
-    entry = _find_entry(module)
-    imports = _host_imports(module)
+    actions = list(harness) if harness is not None else [EntryAction("call", _find_entry(module))]
+    if module.start is not None:
+        actions.insert(0, EntryAction("call", module.start))
+    imports = _host_imports(module, SPECTEST_FUNCTIONS if harness is not None else {})
     pages = module.memories[0][0] if module.memories else 0
     memory_size = pages * 65536
     global_base = memory_size
@@ -110,16 +130,13 @@ def lower_module(module: Module, *, memory_limit: int = MAX_ADDRESS) -> MachineP
             f"the machine's {memory_limit // 65536} pages; use a smaller initial memory")
     helpers = _helper_module()
     low = _Lowering(module, helpers)
-    # Instruction 0 calls the entry function; the instruction after the call halts with its
-    # result as the exit status.
-    entry_function = module.function(entry)
-    low.emit(Instruction("CALL", aux=0, dsp=len(entry_function.locals)), "start")
-    low.fixups.append((0, ("main", entry)))
-    if not entry_function.type.results:
-        low.emit(Instruction("CONST", imm=0, dsp=1), "start")
-    low.emit(Instruction("HALT"), "start")
+    # The code from instruction 0 performs the actions and halts with the last one's value as
+    # the exit status.
+    _emit_entry(low, module, actions, global_base)
+    reached = _reachable_functions(module, actions) if harness is not None else None
     for function in module.functions:
-        _lower_function(low, module, "main", function, imports, pages, global_base)
+        if reached is None or function.index in reached:
+            _lower_function(low, module, "main", function, imports, pages, global_base)
     # Helpers are lowered after the program, only those it calls (and those they call).
     done: set[int] = set()
     while low.used_helpers - done:
@@ -158,6 +175,70 @@ def _const(value, module: Module) -> int:
     raise UnsupportedError(f"constant expression {value!r} is not supported")
 
 
+@dataclass(frozen=True)
+class EntryAction:
+    """One action of a harness entry.
+
+    kind 'call' pushes the i32 constants `args` and calls function `index`. kind 'global'
+    pushes the value of global `index`. The value of every action but the last is dropped.
+    """
+
+    kind: str
+    index: int
+    args: tuple[int, ...] = ()
+
+
+def _emit_entry(low: _Lowering, module: Module, actions: list[EntryAction],
+                global_base: int) -> None:
+    """Emit the entry code: each action in turn, then HALT with the last action's value."""
+    last_value = False
+    for number, action in enumerate(actions):
+        where = f"entry action {number} ({action.kind} {action.index})"
+        if action.kind == "global":
+            if not 0 <= action.index < len(module.globals):
+                raise UnsupportedError(f"{where}: the module has no global {action.index}")
+            if module.globals[action.index].type != "i32":
+                raise UnsupportedError(f"{where}: non-i32 globals are not supported")
+            low.emit(Instruction("GLOBAL_GET", imm=global_base + 4 * action.index, dsp=1), where)
+            has_value = True
+        else:
+            if action.index < module.num_imported_functions:
+                raise UnsupportedError(f"{where}: the function is an import. The entry calls "
+                                       f"only functions the module defines")
+            function = module.function(action.index)
+            if len(action.args) != len(function.type.params):
+                raise UnsupportedError(f"{where}: {len(action.args)} arguments given, the "
+                                       f"function takes {len(function.type.params)}")
+            if any(t != "i32" for t in (*function.type.params, *function.type.results)):
+                raise UnsupportedError(f"{where}: the function has type {function.type}, but the "
+                                       f"entry passes and returns only i32 values")
+            for value in action.args:
+                low.emit(Instruction("CONST", imm=value & 0xFFFFFFFF, dsp=1), where)
+            pc = low.emit(Instruction("CALL", aux=len(function.type.params),
+                                      dsp=len(function.locals)), where)
+            low.fixups.append((pc, ("main", action.index)))
+            has_value = bool(function.type.results)
+        last_value = has_value
+        if has_value and number < len(actions) - 1:
+            low.emit(Instruction("DROP", dsp=-1), where)
+    if not last_value:
+        low.emit(Instruction("CONST", imm=0, dsp=1), "entry")
+    low.emit(Instruction("HALT"), "entry")
+
+
+def _reachable_functions(module: Module, actions: list[EntryAction]) -> set[int]:
+    """Return the defined functions that the actions call, directly or through `call`."""
+    pending = [action.index for action in actions if action.kind == "call"]
+    reached: set[int] = set()
+    while pending:
+        index = pending.pop()
+        if index in reached or index < module.num_imported_functions:
+            continue
+        reached.add(index)
+        pending.extend(ins.imm[0] for ins in module.function(index).body if ins.name == "call")
+    return reached
+
+
 def _find_entry(module: Module) -> int:
     for name in ENTRY_NAMES:
         if name in module.exports and module.exports[name][0] == "func":
@@ -174,15 +255,16 @@ def _find_entry(module: Module) -> int:
         "the module exports no entry function; export `_start` (or `main`) taking no parameters")
 
 
-def _host_imports(module: Module) -> dict[int, tuple[str, int]]:
+def _host_imports(module: Module, extra_hosts: dict[str, dict]) -> dict[int, tuple[str, int]]:
     imports: dict[int, tuple[str, int]] = {}
     problems = []
     index = 0
+    hosts = {HOST_MODULE: HOST_FUNCTIONS, **extra_hosts}
     for entry in module.imports:
         if entry.kind != "func":
             problems.append(f"import {entry.module}.{entry.name} ({entry.kind}) is not provided")
             continue
-        spec = HOST_FUNCTIONS.get(entry.name) if entry.module == HOST_MODULE else None
+        spec = hosts.get(entry.module, {}).get(entry.name)
         ftype = module.func_types[index]
         if spec is None or (ftype.params, ftype.results) != spec[0]:
             problems.append(
@@ -215,6 +297,9 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
     where_function = _function_label(module, function) if space == "main" else \
         f"helper {module.func_names.get(function.index, function.index)}"
     low.entry_pc[(space, function.index)] = len(low.code)
+    if space == "main":
+        base = global_base + 4 * len(module.globals)
+        low.scratch = base if constops.scratch_fits(base) else None
     n_params = len(function.type.params)
     frame = n_params + len(function.locals)
     n_results = len(function.type.results)
@@ -264,8 +349,11 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
         pc = low.emit(Instruction(op, dsp=-pop, dspj=-pop - drop), where(ins))
         low.fixups.append((pc, label(target.index)))
 
+    fused = -1  # index of an operation already lowered together with the constant before it
     for i, ins in enumerate(body):
         name = ins.name
+        if i == fused:
+            continue
         if name == "loop":
             low.label_pc[label(i)[1:]] = len(low.code)
             continue
@@ -303,7 +391,10 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
             op, dsp = SIMPLE[name]
             low.emit(Instruction(op, dsp=dsp), where(ins))
         elif name == "i32.const":
-            low.emit(Instruction("CONST", imm=ins.imm[0] & 0xFFFFFFFF, dsp=1), where(ins))
+            if _lower_const_operation(low, body, i, where):
+                fused = i + 1
+            else:
+                low.emit(Instruction("CONST", imm=ins.imm[0] & 0xFFFFFFFF, dsp=1), where(ins))
         elif name in ("local.get", "local.set", "local.tee"):
             index = ins.imm[0]
             op = {"local.get": "LOCAL_GET" if index < n_params else "LOCAL_GETZ",
@@ -339,6 +430,34 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
                      where(ins))
         else:
             low.problems.append(f"{where(ins)}: instruction {name} is not supported by the machine")
+
+
+def _lower_const_operation(low: _Lowering, body: list[Instr], i: int, where) -> bool:
+    """Lower `i32.const k` and the operation after it as one straight-line sequence.
+
+    Returns False, emitting nothing, when the operation has no sequence for k (then the helper
+    function computes it) or when there is no scratch memory.
+    """
+    if i + 1 >= len(body):
+        return False
+    operation = body[i + 1]
+    if operation.name not in constops.CONST_OPERATIONS or operation.height is None:
+        return False
+    if low.scratch is None:
+        if where(operation).startswith("helper"):
+            # The shift helpers shift by constants themselves, so without scratch memory they
+            # would call themselves forever.
+            low.problems.append(
+                f"{where(operation)}: the module's memory and globals leave no room below "
+                f"{MAX_ADDRESS:#x} for the {constops.SCRATCH_BYTES} bytes of scratch memory "
+                f"that the helper functions use; use a smaller memory")
+        return False
+    code = constops.sequence(operation.name, body[i].imm[0])
+    if code is None:
+        return False
+    for instruction in constops.instructions(code, low.scratch):
+        low.emit(instruction, where(operation))
+    return True
 
 
 def _lower_br_table(low: _Lowering, ins: Instr, height: int, branch, where) -> None:
