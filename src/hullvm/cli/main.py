@@ -90,28 +90,50 @@ def load_trace(path: Path) -> tuple[dict, list[int]]:
     return header, tokens
 
 
+def _read_inputs(args: argparse.Namespace) -> list[tuple[str, bytes]]:
+    """(label, bytes) of each input a run gets: --input, each --input-file, or none."""
+    files = args.input_file or []
+    if args.input is not None and files:
+        raise HullvmError("give either --input or --input-file, not both")
+    if args.input is not None:
+        return [("", args.input.encode())]
+    inputs = []
+    for name in files:
+        try:
+            inputs.append((name, Path(name).read_bytes()))
+        except OSError as error:
+            raise HullvmError(f"cannot read input file {name}: {error.strerror}") from None
+    return inputs or [("", b"")]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from hullvm.pipeline import load_model, prepare, run_program
+    from hullvm.pipeline import default_engine, load_machine_weights, load_model, prepare
+    from hullvm.pipeline import run_program
     from hullvm.toolchain import load_program
 
-    path = Path(args.program) if args.program else _default_program()
+    args.engine = args.engine or default_engine()
     if args.weights and not Path(args.weights).is_file():
         raise HullvmError(f"weights file not found: {args.weights}; build one with "
                           f"`hullvm build -o {args.weights}` or omit --weights")
-    input_bytes = _read_input(args)
+    paths = [Path(p) for p in args.program] or [_default_program()]
+    inputs = _read_inputs(args)
+    if len(paths) * len(inputs) > 1 or args.jobs > 1:
+        return _run_many(args, paths, inputs)
+    path, input_bytes = paths[0], inputs[0][1]
     if args.trace_out:
         _check_writable(Path(args.trace_out))
     wasm = load_program(path)
     program = prepare(wasm)
-    model = load_model(Path(args.weights) if args.weights else None) \
-        if args.engine == "torch" else None
+    weights_path = Path(args.weights) if args.weights else None
+    model = load_model(weights_path) if args.engine == "torch" else None
+    weights = load_machine_weights(weights_path) if args.engine == "native" else None
 
     def write(out: bytes) -> None:
         sys.stdout.buffer.write(out)
         sys.stdout.buffer.flush()
 
     result = run_program(program, input_bytes, engine=args.engine, cache=args.cache, model=model,
-                         max_tokens=args.max_tokens, on_output=write,
+                         weights=weights, max_tokens=args.max_tokens, on_output=write,
                          keep_tokens=args.trace_out is not None)
     trace = result.trace
     if args.trace_out:
@@ -153,6 +175,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     return (trace.exit_code or 0) & 0xFF
 
 
+def _run_many(args: argparse.Namespace, paths: list[Path], inputs: list[tuple[str, bytes]]) -> int:
+    """Every program with every input, ``--jobs`` at a time; output in blocks under headers."""
+    from hullvm.cli.batch import Job, run_batch
+    from hullvm.toolchain import load_program
+
+    if args.trace_out:
+        raise HullvmError("--trace-out takes a single run; give one program and one input")
+    jobs = []
+    for path in paths:
+        wasm = load_program(path)
+        for label, data in inputs:
+            jobs.append(Job(f"{path}" + (f" < {label}" if label else ""), wasm, data))
+    return run_batch(jobs, workers=args.jobs, engine=args.engine, cache=args.cache,
+                     weights_path=args.weights, max_tokens=args.max_tokens, check=args.check,
+                     quiet=args.quiet)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from hullvm.bench import run
+
+    return run(args)
+
+
 def _first_difference(a: bytes, b: bytes) -> int:
     for index, (x, y) in enumerate(zip(a, b)):
         if x != y:
@@ -177,7 +222,8 @@ def cmd_compile(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from hullvm.model.weightfile import save_weights
-    from hullvm.pipeline import build, default_weights_path, machine_version
+    from hullvm.pipeline import DEFAULT_REUSE_SLOTS, DEFAULT_SCHEDULE, build
+    from hullvm.pipeline import default_weights_path, machine_version
 
     start = time.perf_counter()
     output = Path(args.output) if args.output else default_weights_path()
@@ -185,14 +231,24 @@ def cmd_build(args: argparse.Namespace) -> int:
         _check_writable(output)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-    report = build()
+    method = args.schedule or DEFAULT_SCHEDULE
+    reuse_slots = DEFAULT_REUSE_SLOTS if args.reuse_slots is None else args.reuse_slots
+    report = build(method=method, reuse_slots=reuse_slots)
     save_weights(report.weights, output, machine_version())
     shape = report.weights.shape_summary()
+    plan = report.plan
     print(f"hullvm: wrote {output}", file=sys.stderr)
     for key, value in shape.items():
         print(f"  {key:20} {value}", file=sys.stderr)
-    print(f"  {'heads per layer':20} {[len(a) for a in report.plan.attention]}", file=sys.stderr)
-    print(f"  scheduling {report.plan.seconds * 1000:.1f} ms, graph "
+    print(f"  {'heads per layer':20} {[len(a) for a in plan.attention]}", file=sys.stderr)
+    print(f"  {'schedule':20} {plan.method}" + (f" ({plan.note})" if plan.note else ""),
+          file=sys.stderr)
+    if reuse_slots:
+        print(f"  {'slot reuse':20} {report.slots_saved} slots saved, "
+              f"{report.neurons_added} cancelling neurons added", file=sys.stderr)
+    else:
+        print(f"  {'slot reuse':20} off", file=sys.stderr)
+    print(f"  scheduling {plan.seconds * 1000:.1f} ms, graph "
           f"{report.graph_seconds * 1000:.0f} ms, weights {report.weights_seconds * 1000:.0f} "
           f"ms, total {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return 0
@@ -251,12 +307,19 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--input-file", help="file given to the program as standard input")
 
     run = sub.add_parser("run", help="run a .c, .wat or .wasm program through the model")
-    run.add_argument("program", nargs="?", help="program file (default: examples/hungarian.c)")
-    add_input(run)
+    run.add_argument("program", nargs="*",
+                     help="program files (default: examples/hungarian.c); several run as a batch")
+    run.add_argument("--input", help="text given to the program as standard input")
+    run.add_argument("--input-file", action="append",
+                     help="file given to the program as standard input; repeat it to run each "
+                          "program once per file")
+    run.add_argument("--jobs", type=_positive_int, default=1,
+                     help="run this many programs at once, one process each")
     run.add_argument("--cache", choices=("hull", "standard"), default="hull",
                      help="KV cache: hull (O(log t) per step) or standard (O(t))")
-    run.add_argument("--engine", choices=("torch", "graph"), default="torch",
-                     help="torch: the PyTorch model; graph: the graph evaluator, no weights")
+    run.add_argument("--engine", choices=("native", "torch", "graph"), default=None,
+                     help="native: the C++ engine (the default when built); torch: the PyTorch "
+                          "model; graph: the graph evaluator, no weights")
     run.add_argument("--max-tokens", type=_positive_int, default=None,
                      help="stop after this many generated tokens (the run is then incomplete)")
     run.add_argument("--trace-out", help="save the prefix and trace tokens to this file")
@@ -274,12 +337,28 @@ def _parser() -> argparse.ArgumentParser:
 
     bld = sub.add_parser("build", help="build the universal model's weights (safetensors)")
     bld.add_argument("-o", "--output", help="weights file (default: the cache location)")
+    bld.add_argument("--schedule", choices=("milp", "asap"), default=None,
+                     help="milp: HiGHS placement that narrows the residual stream and evens out "
+                          "the layers (the default); asap: every node at its earliest layer")
+    bld.add_argument("--reuse-slots", action=argparse.BooleanOptionalAction, default=None,
+                     help="let dimensions share residual slots once nothing reads the earlier "
+                          "occupant (default: on)")
     bld.set_defaults(func=cmd_build)
+
+    bench = sub.add_parser("bench", help="measure the engines and caches on one program")
+    from hullvm.bench import add_arguments as add_bench_arguments
+
+    add_bench_arguments(bench)
+    bench.set_defaults(func=cmd_bench)
 
     trc = sub.add_parser("trace", help="decode a saved trace: output, steps and status")
     trc.add_argument("trace")
     trc.add_argument("--log", action="store_true", help="print every step")
     trc.set_defaults(func=cmd_trace)
+
+    from hullvm.spectest.cli import add_parser as add_spectest_parser
+
+    add_spectest_parser(sub, _positive_int)
     return parser
 
 

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from hullvm.wasm.program import TraceDecoder, TraceResult
+from hullvm.wasm.tokens import VOCAB
+
+# Tokens after which the model has nothing more to say: END, and every OP_TRAP token.
+STOP_TOKENS = [VOCAB.end] + [VOCAB.op_token("TRAP", v) for v in range(256)]
+CHUNK = 1 << 16  # tokens an engine with ``generate`` produces between two looks at the output
 
 
 class Engine(Protocol):
@@ -45,6 +50,8 @@ def run_tokens(
     """Run the engine from a prefix until the program halts, traps or hits ``max_tokens``."""
     decoder = decoder or TraceDecoder()
     start = time.perf_counter()
+    if hasattr(engine, "generate"):
+        return _run_generating(engine, prefix, max_tokens, on_output, keep_tokens, decoder, start)
     if hasattr(engine, "prefill"):
         token = engine.prefill(prefix)
     else:
@@ -69,3 +76,28 @@ def run_tokens(
     seconds = time.perf_counter() - start
     return RunResult(decoder.result(), len(prefix), generated, seconds, prefix_seconds, stop,
                      kept if keep_tokens else None)
+
+
+def _run_generating(engine, prefix, max_tokens, on_output, keep_tokens, decoder, start):
+    """The same loop for an engine that produces many tokens per call (the native engine)."""
+    token = engine.prefill(prefix)
+    prefix_seconds = time.perf_counter() - start
+    generated = 0
+    kept: list[int] = []
+    chunk = [token]
+    while True:
+        if max_tokens is not None:
+            chunk = chunk[:max_tokens - generated]
+        used, out = decoder.feed_many(chunk)
+        generated += used
+        if keep_tokens:
+            kept.extend(int(t) for t in chunk[:used])
+        if out and on_output is not None:
+            on_output(out)
+        if decoder.done or (max_tokens is not None and generated >= max_tokens):
+            break
+        limit = CHUNK if max_tokens is None else min(CHUNK, max_tokens - generated)
+        chunk = engine.generate(int(chunk[-1]), limit, STOP_TOKENS)
+    stop = ("trap" if decoder.trap else "halt") if decoder.done else "token limit"
+    return RunResult(decoder.result(), len(prefix), generated, time.perf_counter() - start,
+                     prefix_seconds, stop, kept if keep_tokens else None)

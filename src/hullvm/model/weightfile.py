@@ -12,8 +12,9 @@ from safetensors.numpy import load_file, save_file
 
 from hullvm.compile.weights import LayerWeights, Weights
 from hullvm.errors import WeightsError
+from hullvm.model.heads import head_kinds
 
-FORMAT_VERSION = "3"
+FORMAT_VERSION = "4"
 _LAYER_ARRAYS = ("wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down")
 
 
@@ -44,6 +45,7 @@ def save_weights(weights: Weights, path: Path, machine_version: str) -> None:
         "ties": json.dumps([layer.ties for layer in weights.layers]),
         "head_names": json.dumps([layer.head_names for layer in weights.layers]),
         "dim_names": json.dumps(weights.dim_names),
+        "head_kinds": json.dumps(head_kinds(weights)),
         "sha256": _checksum(tensors),
     }
     if not path.parent.is_dir():
@@ -91,5 +93,10 @@ def load_weights(path: Path, *, machine_version: str, vocab_size: int) -> Weight
     for i in range(int(metadata["n_layers"])):
         arrays = {name: tensors[f"layers.{i}.{name}"] for name in _LAYER_ARRAYS}
         layers.append(LayerWeights(ties=ties[i], head_names=names[i], **arrays))
-    return Weights(tensors["embedding"], tuple(json.loads(metadata["position_dims"])), layers,
-                   tensors["unembedding"], json.loads(metadata["dim_names"]))
+    weights = Weights(tensors["embedding"], tuple(json.loads(metadata["position_dims"])), layers,
+                      tensors["unembedding"], json.loads(metadata["dim_names"]))
+    stored = json.loads(metadata.get("head_kinds", "null"))
+    if stored != head_kinds(weights):
+        raise WeightsError(f"weights file {path} lists head kinds that do not match its tensors; "
+                           f"rebuild it with `hullvm build -o {path}`")
+    return weights

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from hullvm.wasm.isa import DSP_BIAS, MAX_ADDRESS, MAX_PC, Instruction
 from hullvm.wasm.tokens import (
-    CODE_START, CODE_WIDTH, KINDS, STEP_LAYOUT, STORE_WIDTH, TRAP_CODES, VOCAB,
+    CODE_START, CODE_WIDTH, KIND, KINDS, STEP_LAYOUT, STORE_WIDTH, TRAP_CODES, VOCAB,
 )
 
 
@@ -70,6 +72,12 @@ class TraceResult:
     complete: bool
 
 
+_LAYOUT_LENGTHS = np.array([len(STEP_LAYOUT[k]) for k in KINDS], dtype=np.int64)
+# Steps that end the trace or set the exit status go through the token-by-token decoder.
+_SLOW_KINDS = np.array([k in ("HALT", "TRAP") for k in KINDS])
+_OUT_LOW_BYTE = 1 + STEP_LAYOUT["OUT"].index(("VAL", 0))
+
+
 class TraceDecoder:
     """Incrementally decode trace tokens into steps, output bytes and the final status."""
 
@@ -105,6 +113,49 @@ class TraceDecoder:
             raise ValueError(f"unexpected token {role}({value}) in a trace")
         self._bytes.append(value)
         return self._finish_if_complete()
+
+    def feed_many(self, tokens) -> tuple[int, bytes]:
+        """Take tokens until the trace ends; return how many were taken and the output bytes.
+
+        Runs of complete, well-formed steps without an instruction log are decoded with numpy
+        a chunk at a time; everything else goes through ``feed`` one token at a time.
+        """
+        tokens = np.asarray(tokens, dtype=np.int64)
+        out = bytearray()
+        i, n = 0, len(tokens)
+        while i < n and not self.done and self._kind is not None:
+            out += self.feed(int(tokens[i]))
+            i += 1
+        if self.log is None and i < n and not self.done:
+            i += self._fast_steps(tokens[i:], out)
+        while i < n and not self.done:
+            out += self.feed(int(tokens[i]))
+            i += 1
+        return i, bytes(out)
+
+    def _fast_steps(self, tokens: np.ndarray, out: bytearray) -> int:
+        """Decode the leading run of complete ordinary steps; return the tokens it covers."""
+        starts = np.flatnonzero(tokens >= VOCAB.op)
+        if len(starts) == 0 or starts[0] != 0:
+            return 0
+        kinds = (tokens[starts] - VOCAB.op) // 256
+        ends = starts + 1 + _LAYOUT_LENGTHS[kinds]
+        following = np.append(starts[1:], len(tokens))
+        bad = (ends != following) | _SLOW_KINDS[kinds]
+        count = int(np.argmax(bad)) if bad.any() else len(starts)
+        if count == 0:
+            return 0
+        covered = int(following[count - 1])
+        body = tokens[:covered]
+        is_byte = (body >= VOCAB.byte) & (body < VOCAB.byte + 256)
+        if not np.array_equal(is_byte, body < VOCAB.op):
+            return 0  # a token of another role inside a step: let feed report it
+        printed = starts[:count][kinds[:count] == KIND["OUT"]] + _OUT_LOW_BYTE
+        chunk = (tokens[printed] - VOCAB.byte).astype(np.uint8).tobytes()
+        self.output += chunk
+        out += chunk
+        self.steps += count
+        return covered
 
     def _finish_if_complete(self) -> bytes:
         kind = self._kind
