@@ -6,7 +6,12 @@ module with the operation replaced by `i32.add` (or `i32.eqz` for unary operatio
 one step and 5 tokens of that replacement, so call and setup steps cancel out.
 
     python benchmarks/op_costs.py              # the cost table, as markdown
+    python benchmarks/op_costs.py --i64        # the same for i64 operations and call_indirect
     python benchmarks/op_costs.py --programs   # steps and tokens of the example programs
+
+An i64 operation is measured against a module that drops its operands and pushes a constant
+of the result type in their place. The known steps and tokens of those drops and constants
+are added back.
 """
 
 from __future__ import annotations
@@ -50,6 +55,25 @@ CONSTANTS = {
 }
 
 
+MASK64 = (1 << 64) - 1
+VALUES64 = [0, 1, 7, 0xFFFFFFFF, 0x100000000, 0x123456789ABCDEF0, (1 << 63) - 1, 1 << 63,
+            MASK64, 1000000007, 10]
+SHIFT_COUNTS64 = [0, 1, 7, 31, 32, 33, 63, 64]
+BINARY64 = ["i64.add", "i64.sub", "i64.mul", "i64.div_u", "i64.div_s", "i64.rem_u",
+            "i64.rem_s", "i64.and", "i64.or", "i64.xor"]
+SHIFTS64 = ["i64.shl", "i64.shr_u", "i64.shr_s", "i64.rotl", "i64.rotr"]
+COMPARES64 = ["i64.eq", "i64.ne", "i64.lt_s", "i64.lt_u", "i64.le_s", "i64.ge_u"]
+UNARY64 = ["i64.clz", "i64.ctz", "i64.popcnt", "i64.extend8_s", "i64.extend16_s",
+           "i64.extend32_s"]
+# (operation, parameter types, result type) of the conversions.
+CONVERSIONS64 = [("i64.eqz", ("i64",), "i32"), ("i32.wrap_i64", ("i64",), "i32"),
+                 ("i64.extend_i32_s", ("i32",), "i64"), ("i64.extend_i32_u", ("i32",), "i64"),
+                 ("i32.extend8_s", ("i32",), "i32"), ("i32.extend16_s", ("i32",), "i32")]
+# Steps and tokens of dropping a value and of pushing a constant, per type.
+DROP_COST = {"i32": (1, 1), "i64": (2, 2)}
+CONST_COST = {"i32": (1, 5), "i64": (2, 10)}
+
+
 def _module(body: str, params: int, args: list[int]) -> bytes:
     param_list = " ".join(["i32"] * params)
     call_args = " ".join(f"(i32.const {a & MASK})" for a in args)
@@ -81,6 +105,68 @@ def cost(name: str, args: list[int], constant: int | None = None) -> tuple[int, 
     # A constant operand is counted with the operation: the lowering may fuse the two.
     fused = 0 if constant is None else 1
     return steps - base_steps + 1 + fused, tokens - base_tokens + 5 + 5 * fused
+
+
+def _typed_module(body: str, params: tuple[str, ...], result: str, args: list[int]) -> bytes:
+    call_args = " ".join(f"({t}.const {a & (MASK64 if t == 'i64' else MASK)})"
+                         for t, a in zip(params, args))
+    text = f"""(module (memory 1)
+      (func $op (param {' '.join(params)}) (result {result}) {body})
+      (func (export "_start") (result i32) (drop (call $op {call_args})) (i32.const 0)))"""
+    return bytes(wasmtime.wat2wasm(text))
+
+
+def cost64(name: str, params: tuple[str, ...], result: str, args: list[int],
+           constant: int | None = None) -> tuple[int, int] | None:
+    """Return (instructions, tokens) of one i64 operation on `args`; None when it traps.
+
+    With `constant`, the second operand is `i64.const constant`, counted with the operation.
+    """
+    if constant is None:
+        gets = "".join(f"(local.get {i})" for i in range(len(params)))
+        operands = params
+    else:
+        gets = f"(local.get 0)(i64.const {constant})"
+        operands = ("i64", "i64")
+    steps, tokens, trap = _run(_typed_module(f"{gets}({name})", params, result, args))
+    if trap is not None:
+        return None
+    base = gets + "(drop)" * len(operands) + f"({result}.const 0)"
+    base_steps, base_tokens, _ = _run(_typed_module(base, params, result, args))
+    extra_steps = sum(DROP_COST[t][0] for t in operands) + CONST_COST[result][0]
+    extra_tokens = sum(DROP_COST[t][1] for t in operands) + CONST_COST[result][1]
+    if constant is not None:
+        extra_steps += CONST_COST["i64"][0]
+        extra_tokens += CONST_COST["i64"][1]
+    return steps - base_steps + extra_steps, tokens - base_tokens + extra_tokens
+
+
+def i64_table() -> list[str]:
+    """Markdown rows: per i64 operation, min / median / max of instructions and tokens."""
+    rows = ["| operation | instructions min / median / max | tokens min / median / max |",
+            "| --- | --- | --- |"]
+    cases: list[tuple[str, tuple[str, ...], str, list[list[int]]]] = []
+    pairs = [[a, b] for a in VALUES64 for b in VALUES64]
+    for name in BINARY64:
+        cases.append((name, ("i64", "i64"), "i64", pairs))
+    for name in SHIFTS64:
+        cases.append((name, ("i64", "i64"), "i64",
+                      [[a, k] for a in VALUES64 for k in SHIFT_COUNTS64]))
+    for name in COMPARES64:
+        cases.append((name, ("i64", "i64"), "i32", pairs))
+    for name in UNARY64:
+        cases.append((name, ("i64",), "i64", [[a] for a in VALUES64]))
+    for name, params, result in CONVERSIONS64:
+        cases.append((name, params, result, [[a] for a in VALUES64]))
+    for name, params, result, grid in cases:
+        samples = [m for args in grid if (m := cost64(name, params, result, args)) is not None]
+        rows.append(f"| {name} | {_summary(samples)} |")
+    for name in SHIFTS64 + ["i64.and"]:
+        constants = SHIFT_COUNTS64 if name != "i64.and" else [0xFF, 0xFFFFFFFF, 1 << 63]
+        samples = [cost64(name, ("i64",), "i64", [a], k) for a in VALUES64 for k in constants]
+        shown = ", ".join(str(k) if k < 1 << 16 else hex(k) for k in constants)
+        rows.append(f"| `i64.const k` + {name}, k in {shown} | {_summary(samples)} |")
+    return rows
 
 
 def _summary(samples: list[tuple[int, int]]) -> str:
@@ -164,10 +250,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--programs", action="store_true",
                         help="measure the example programs instead of single operations")
+    parser.add_argument("--i64", action="store_true",
+                        help="measure the i64 operations instead of the i32 ones")
     args = parser.parse_args()
     start = time.perf_counter()
     if args.programs:
         print("\n".join(program_table()))
+    elif args.i64:
+        print("\n".join(i64_table()))
     else:
         print("\n".join(cost_table()))
         print()

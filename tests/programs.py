@@ -47,4 +47,11 @@ PROGRAMS: list[tuple[str, bytes, bool]] = [
     ("gcd.c", b"12 18\n7 0\n", False),
     ("strrev.c", b"", False),
     ("strrev.c", b"ab cd\n  x\tyz!\n", False),
+    ("primes64.c", b"", True),
+    ("primes64.c", b"13", False),
+    ("primes64.c", b"1 4 65537", True),
+    ("calc.c", b"", False),
+    ("calc.c", b"7 - 9\n5 ^ 2\n", False),
+    ("heap.c", b"", False),
+    ("heap.c", b"3", False),
 ]

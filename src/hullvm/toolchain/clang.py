@@ -4,7 +4,8 @@ The compiler is the clang inside the ``ziglang`` PyPI package. The environment v
 ``HULLVM_CLANG`` names another clang to use instead, and a system ``clang`` with a wasm32
 target is used when ``ziglang`` is not installed. The module imports only ``hullvm.putchar``,
 ``hullvm.getchar`` and ``hullvm.exit``, exports ``memory`` and ``_start: () -> i32``, and its
-linear memory is laid out as [stack | static data | heap] in ``MEMORY_PAGES`` fixed pages.
+linear memory is laid out as [stack | static data | heap]: ``MEMORY_PAGES`` pages at the start,
+which malloc grows up to ``MAX_MEMORY_PAGES``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ RUNTIME_INCLUDE_DIR = RUNTIME_DIR / "include"
 RUNTIME_SOURCES = (RUNTIME_DIR / "start.c", RUNTIME_DIR / "libc.c")
 
 PAGE_SIZE = 65536
-# The machine keeps every memory address below 2**22 (64 pages), so programs get a small fixed
-# memory: 4 pages (256 KiB), of which the stack takes the first 64 KiB. Memory cannot grow
-# because the maximum equals the initial size.
+# The machine keeps every memory address below 2**22 (64 pages), so programs start with a
+# small memory: 4 pages (256 KiB), of which the stack takes the first 64 KiB. malloc grows it
+# with memory.grow up to MAX_MEMORY_PAGES, the most the lowering leaves room for next to the
+# globals and scratch words; wasmtime then stops at the same size as the machine.
 MEMORY_PAGES = 4
+MAX_MEMORY_PAGES = 63
 STACK_SIZE = 65536
 
 OPT_LEVELS = ("-O0", "-O1", "-O2", "-O3", "-Os", "-Oz")
@@ -60,7 +63,7 @@ _LINK_FLAGS = (
     "-Wl,--export=_start",
     f"-Wl,-z,stack-size={STACK_SIZE}",
     f"-Wl,--initial-memory={_MEMORY_BYTES}",
-    f"-Wl,--max-memory={_MEMORY_BYTES}",
+    f"-Wl,--max-memory={MAX_MEMORY_PAGES * PAGE_SIZE}",
 )
 
 _HINT = (

@@ -318,6 +318,11 @@ def sequence(name: str, k: int) -> Code | None:
     return None
 
 
+def extend(load: str) -> Code:
+    """Sign-extend the low byte (LOAD8S) or half word (LOAD16S) of x."""
+    return _store(SHIFT + 3) + _narrow(load, SHIFT + 3)
+
+
 def scratch_fits(base: int) -> bool:
     """Whether scratch memory at `base` stays inside the machine's address range."""
     return base + SCRATCH_BYTES <= MAX_ADDRESS

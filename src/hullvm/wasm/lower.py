@@ -5,7 +5,11 @@ stack height at every instruction, so the number of values each branch drops is 
 host imports become the machine's I/O instructions. i32 operations the machine has no circuit for
 (multiply, divide, remainder, bitwise logic, shifts, rotates, bit counts) become calls to helper
 functions written in WebAssembly text with the operations it does have; each helper loops at most
-32 times, so its cost is bounded by the bit width, never by the operand values.
+32 times (64 for the i64 ones), so its cost is bounded by the bit width, never by the operand
+values.
+
+Before that, `split64` rewrites i64 code into i32 code on word pairs and memory.grow into code
+on globals. call_indirect becomes a chain of CASE steps over the table's entries.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from hullvm.wasm import constops
 from hullvm.wasm.isa import MAX_ADDRESS, MAX_DSP, MAX_PC, Instruction
 from hullvm.wasm.module import Function, Instr, Module
 from hullvm.wasm.program import MachineProgram
+from hullvm.wasm.split64 import SplitModule, split_module, uses_grow, uses_i64
 from hullvm.wasm.tokens import TRAP_CODE
 
 HOST_MODULE = "hullvm"
@@ -84,6 +89,11 @@ class _Lowering:
     fixups: list[tuple[int, tuple]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     used_helpers: set[int] = field(default_factory=set)
+    split: SplitModule | None = None
+    # Address of the global `gap` and of the word that contains a store's value while its address
+    # is checked, in a module that uses memory.grow.
+    gap_address: int | None = None
+    store_address: int | None = None
     # Address of the scratch memory for constant-operand sequences (`constops`), right after
     # the globals; None while unknown or when it would not fit below MAX_ADDRESS.
     scratch: int | None = None
@@ -121,34 +131,46 @@ def lower_module(module: Module, *, memory_limit: int = MAX_ADDRESS,
     if module.start is not None:
         actions.insert(0, EntryAction("call", module.start))
     imports = _host_imports(module, SPECTEST_FUNCTIONS if harness is not None else {})
+    original = module
+    split = _split(module, memory_limit)
+    module = split.module
     pages = module.memories[0][0] if module.memories else 0
-    memory_size = pages * 65536
-    global_base = memory_size
+    global_base = pages * 65536
+    if split.grow is not None:
+        # The globals lie past the largest memory, so that growing never reaches them, and
+        # every load and store checks the current size.
+        pages = split.grow.max_pages
+        global_base = pages * 65536
     if global_base + 4 * len(module.globals) > memory_limit:
         raise UnsupportedError(
             f"the module's memory of {pages} pages plus {len(module.globals)} globals exceeds "
             f"the machine's {memory_limit // 65536} pages; use a smaller initial memory")
     helpers = _helper_module()
-    low = _Lowering(module, helpers)
+    low = _Lowering(module, helpers, split=split)
+    if split.grow is not None:
+        low.gap_address = global_base + 4 * split.grow.gap_global
+        low.store_address = global_base + 4 * split.grow.store_global
     # The code from instruction 0 performs the actions and halts with the last one's value as
     # the exit status.
-    _emit_entry(low, module, actions, global_base)
-    reached = _reachable_functions(module, actions) if harness is not None else None
+    _emit_entry(low, original, actions, global_base)
+    reached = _reachable_functions(split, actions) if harness is not None else None
     for function in module.functions:
         if reached is None or function.index in reached:
             _lower_function(low, module, "main", function, imports, pages, global_base)
-    # Helpers are lowered after the program, only those it calls (and those they call).
+    # Helpers are lowered after the program, only those it calls (and those they call). Their
+    # one global, the high word of an i64 result, shares the address of the program's.
+    hi_address = global_base + 4 * split.hi_global if split.hi_global is not None else 0
     done: set[int] = set()
     while low.used_helpers - done:
         index = min(low.used_helpers - done)
         done.add(index)
-        _lower_function(low, helpers, "helper", helpers.function(index), {}, 0, 0)
+        _lower_function(low, helpers, "helper", helpers.function(index), {}, 0, hi_address)
     if low.problems:
         listing = "\n  ".join(low.problems)
         raise UnsupportedError(
             f"the machine cannot run {len(low.problems)} instruction(s) of this module:\n  "
-            f"{listing}\nThe machine runs 32-bit integer code: in C, use int rather than "
-            f"long long, double or float, and call functions directly, not through pointers.")
+            f"{listing}\nThe machine runs integer code only: in C, use integer types rather "
+            f"than double or float.")
     for pc, target in low.fixups:
         if target[0] in ("main", "helper"):
             low.code[pc].tgt = low.entry_pc[target]
@@ -167,6 +189,14 @@ def lower_module(module: Module, *, memory_limit: int = MAX_ADDRESS,
     return MachineProgram(low.code, pages, data, low.owner)
 
 
+def _split(module: Module, memory_limit: int) -> SplitModule:
+    """Rewrite i64 code and memory.grow into i32 code; return the module as is without them."""
+    if uses_grow(module) or uses_i64(module):
+        return split_module(module, memory_limit, constops.SCRATCH_BYTES)
+    identity = {index: index for index in range(len(module.globals))}
+    return SplitModule(module, module, identity, None, None)
+
+
 def _const(value, module: Module) -> int:
     if isinstance(value, int):
         return value
@@ -179,27 +209,35 @@ def _const(value, module: Module) -> int:
 class EntryAction:
     """One action of a harness entry.
 
-    kind 'call' pushes the i32 constants `args` and calls function `index`. kind 'global'
-    pushes the value of global `index`. The value of every action but the last is dropped.
+    kind 'call' pushes the constants `args` (i32 or i64, as the parameters are) and calls
+    function `index`. kind 'global' pushes the value of global `index`. The value of every
+    action but the last is dropped. An i64 value is the low word unless `high` is set, then
+    the high word.
     """
 
     kind: str
     index: int
     args: tuple[int, ...] = ()
+    high: bool = False
 
 
 def _emit_entry(low: _Lowering, module: Module, actions: list[EntryAction],
                 global_base: int) -> None:
     """Emit the entry code: each action in turn, then HALT with the last action's value."""
+    split = low.split
     last_value = False
     for number, action in enumerate(actions):
         where = f"entry action {number} ({action.kind} {action.index})"
         if action.kind == "global":
             if not 0 <= action.index < len(module.globals):
                 raise UnsupportedError(f"{where}: the module has no global {action.index}")
-            if module.globals[action.index].type != "i32":
-                raise UnsupportedError(f"{where}: non-i32 globals are not supported")
-            low.emit(Instruction("GLOBAL_GET", imm=global_base + 4 * action.index, dsp=1), where)
+            value_type = module.globals[action.index].type
+            if value_type not in ("i32", "i64"):
+                raise UnsupportedError(f"{where}: {value_type} globals are not supported")
+            address = global_base + 4 * split.global_map[action.index]
+            if value_type == "i64" and action.high:
+                address += 4
+            low.emit(Instruction("GLOBAL_GET", imm=address, dsp=1), where)
             has_value = True
         else:
             if action.index < module.num_imported_functions:
@@ -209,15 +247,23 @@ def _emit_entry(low: _Lowering, module: Module, actions: list[EntryAction],
             if len(action.args) != len(function.type.params):
                 raise UnsupportedError(f"{where}: {len(action.args)} arguments given, the "
                                        f"function takes {len(function.type.params)}")
-            if any(t != "i32" for t in (*function.type.params, *function.type.results)):
+            if any(t not in ("i32", "i64")
+                   for t in (*function.type.params, *function.type.results)):
                 raise UnsupportedError(f"{where}: the function has type {function.type}, but the "
-                                       f"entry passes and returns only i32 values")
-            for value in action.args:
+                                       f"entry passes and returns only i32 and i64 values")
+            for value, value_type in zip(action.args, function.type.params):
                 low.emit(Instruction("CONST", imm=value & 0xFFFFFFFF, dsp=1), where)
-            pc = low.emit(Instruction("CALL", aux=len(function.type.params),
-                                      dsp=len(function.locals)), where)
+                if value_type == "i64":
+                    low.emit(Instruction("CONST", imm=(value >> 32) & 0xFFFFFFFF, dsp=1), where)
+            callee = split.module.function(action.index)
+            pc = low.emit(Instruction("CALL", aux=len(callee.type.params),
+                                      dsp=len(callee.locals)), where)
             low.fixups.append((pc, ("main", action.index)))
             has_value = bool(function.type.results)
+            if function.type.results == ("i64",) and action.high:
+                low.emit(Instruction("DROP", dsp=-1), where)
+                low.emit(Instruction("GLOBAL_GET", imm=global_base + 4 * split.hi_global,
+                                     dsp=1), where)
         last_value = has_value
         if has_value and number < len(actions) - 1:
             low.emit(Instruction("DROP", dsp=-1), where)
@@ -226,13 +272,20 @@ def _emit_entry(low: _Lowering, module: Module, actions: list[EntryAction],
     low.emit(Instruction("HALT"), "entry")
 
 
-def _reachable_functions(module: Module, actions: list[EntryAction]) -> set[int]:
-    """Return the defined functions that the actions call, directly or through `call`."""
+def _reachable_functions(split: SplitModule, actions: list[EntryAction]) -> set[int]:
+    """Return the defined functions that the actions call, directly or through `call`.
+
+    Every function in a table counts as reached, for call_indirect.
+    """
+    module = split.module
     pending = [action.index for action in actions if action.kind == "call"]
+    for segment in module.elements:
+        pending.extend(segment.func_indices)
     reached: set[int] = set()
     while pending:
         index = pending.pop()
-        if index in reached or index < module.num_imported_functions:
+        if index in reached or index < module.num_imported_functions \
+                or index in split.helper_calls:
             continue
         reached.add(index)
         pending.extend(ins.imm[0] for ins in module.function(index).body if ins.name == "call")
@@ -345,8 +398,13 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
             if skip is not None:
                 low.code[skip].tgt = len(low.code)
             return
-        op = "BR_IF" if conditional else "BR"
-        pc = low.emit(Instruction(op, dsp=-pop, dspj=-pop - drop), where(ins))
+        # The machine moves the stack pointer of an unconditional BR by its dsp, so a BR carries
+        # the drop in both fields; a conditional branch falls through with dsp and jumps with dspj.
+        if conditional:
+            jump = Instruction("BR_IF", dsp=-pop, dspj=-pop - drop)
+        else:
+            jump = Instruction("BR", dsp=-drop, dspj=-drop)
+        pc = low.emit(jump, where(ins))
         low.fixups.append((pc, label(target.index)))
 
     fused = -1  # index of an operation already lowered together with the constant before it
@@ -408,13 +466,21 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
             op, dsp = ("GLOBAL_GET", 1) if name == "global.get" else ("GLOBAL_SET", -1)
             low.emit(Instruction(op, imm=global_base + 4 * ins.imm[0], dsp=dsp), where(ins))
         elif name in LOAD_OPS:
+            if low.gap_address is not None and space == "main":
+                _check_bounds(low, ins, pages, where, store=False)
             low.emit(Instruction(LOAD_OPS[name], imm=ins.imm[1], aux=pages), where(ins))
         elif name in STORE_OPS:
+            if low.gap_address is not None and space == "main":
+                _check_bounds(low, ins, pages, where, store=True)
             low.emit(Instruction(STORE_OPS[name], imm=ins.imm[1], aux=pages, dsp=-2), where(ins))
         elif name == "memory.size":
             low.emit(Instruction("CONST", imm=pages, dsp=1), where(ins))
         elif name == "call":
             _lower_call(low, module, space, ins, imports, where)
+        elif name == "call_indirect" and space == "main":
+            _lower_call_indirect(low, module, ins, imports, where)
+        elif name in ("i32.extend8_s", "i32.extend16_s"):
+            _lower_extend(low, name, ins, where)
         elif name in HELPED and low.helpers is not None:
             helper = HELPED[name]
             helpers = low.helpers
@@ -460,6 +526,46 @@ def _lower_const_operation(low: _Lowering, body: list[Instr], i: int, where) -> 
     return True
 
 
+ACCESS_WIDTH = {"i32.load": 4, "i32.load8_u": 1, "i32.load8_s": 1, "i32.load16_u": 2,
+                "i32.load16_s": 2, "i32.store": 4, "i32.store8": 1, "i32.store16": 2}
+
+
+def _check_bounds(low: _Lowering, ins: Instr, pages: int, where, store: bool) -> None:
+    """Trap unless the access fits the current memory of a module that uses memory.grow.
+
+    The access at a + offset of w bytes fits when a + gap + offset + w <= pages * 65536, where
+    gap is the distance from the current memory end to the largest memory. A one-byte probe
+    load at a + gap + offset + w - 1 makes the machine's own bounds check trap when it does
+    not. A store's value waits in a scratch word while the probe reads the address below it.
+    """
+    offset = ins.imm[1]
+    last = offset + ACCESS_WIDTH[ins.name] - 1
+    if last >= pages * 65536:
+        # The access traps whatever the address; the machine's check does it.
+        return
+    if store:
+        low.emit(Instruction("GLOBAL_SET", imm=low.store_address, dsp=-1), where(ins))
+    low.emit(Instruction("MOVE", dsp=1), where(ins))
+    low.emit(Instruction("GLOBAL_GET", imm=low.gap_address, dsp=1), where(ins))
+    low.emit(Instruction("ADD", dsp=-1), where(ins))
+    low.emit(Instruction("LOAD8U", imm=last, aux=pages), where(ins))
+    low.emit(Instruction("DROP", dsp=-1), where(ins))
+    if store:
+        low.emit(Instruction("GLOBAL_GET", imm=low.store_address, dsp=1), where(ins))
+
+
+def _lower_extend(low: _Lowering, name: str, ins: Instr, where) -> None:
+    """Sign-extend the low 8 or 16 bits: store the word in scratch memory, load it narrow."""
+    if low.scratch is None:
+        low.problems.append(
+            f"{where(ins)}: the module's memory and globals leave no room below "
+            f"{MAX_ADDRESS:#x} for the scratch memory that {name} uses; use a smaller memory")
+        return
+    code = constops.extend("LOAD8S" if name == "i32.extend8_s" else "LOAD16S")
+    for instruction in constops.instructions(code, low.scratch):
+        low.emit(instruction, where(ins))
+
+
 def _lower_br_table(low: _Lowering, ins: Instr, height: int, branch, where) -> None:
     """Emit a chain of CASE steps, each comparing the index with one entry and jumping if equal."""
     *cases, default = ins.targets
@@ -487,9 +593,74 @@ def _lower_call(low: _Lowering, module: Module, space: str, ins: Instr,
         op, dsp = imports[index]
         low.emit(Instruction(op, dsp=dsp), where(ins))
         return
+    if space == "main" and index in low.split.helper_calls:
+        _call_helper(low, low.split.helper_calls[index], where(ins))
+        return
     callee = module.function(index)
     pc = low.emit(Instruction("CALL", aux=len(callee.type.params), dsp=len(callee.locals)),
                   where(ins))
     low.fixups.append((pc, (space, index)))
     if space == "helper":
         low.used_helpers.add(index)
+
+
+def _call_helper(low: _Lowering, name: str, where: str) -> None:
+    helpers = low.helpers
+    index = helpers.exports[name][1]
+    callee = helpers.function(index)
+    low.used_helpers.add(index)
+    pc = low.emit(Instruction("CALL", aux=len(callee.type.params), dsp=len(callee.locals)), where)
+    low.fixups.append((pc, ("helper", index)))
+
+
+def _lower_call_indirect(low: _Lowering, module: Module, ins: Instr,
+                         imports: dict[int, tuple[str, int]], where) -> None:
+    """Emit a CASE chain over the table's defined entries, then one call per function.
+
+    Each CASE compares the table index on top of the stack with one entry and, when equal,
+    pops it and jumps to the call of that entry's function, or to a type mismatch trap. An
+    index that matches no CASE traps as an undefined element. The chain has one step per
+    table entry, so its cost is bounded by the table size.
+    """
+    original = low.split.original
+    expected = original.types[ins.imm[0]]
+    table = _table_entries(original)
+    calls: dict[int, list[int]] = {}
+    for slot, function_index in table.items():
+        pc = low.emit(Instruction("CASE", imm=slot, dsp=0, dspj=-1), where(ins))
+        calls.setdefault(function_index, []).append(pc)
+    low.emit(Instruction("TRAP", dsp=TRAP_CODE["undefined element"]), where(ins))
+    exits = []
+    for function_index, cases in calls.items():
+        for pc in cases:
+            low.code[pc].tgt = len(low.code)
+        if original.func_types[function_index] != expected:
+            low.emit(Instruction("TRAP", dsp=TRAP_CODE["indirect call type mismatch"]),
+                     where(ins))
+            continue
+        if function_index < module.num_imported_functions:
+            op, dsp = imports[function_index]
+            low.emit(Instruction(op, dsp=dsp), where(ins))
+        else:
+            callee = module.function(function_index)
+            pc = low.emit(Instruction("CALL", aux=len(callee.type.params),
+                                      dsp=len(callee.locals)), where(ins))
+            low.fixups.append((pc, ("main", function_index)))
+        exits.append(low.emit(Instruction("BR"), where(ins)))
+    for pc in exits:
+        low.code[pc].tgt = len(low.code)
+
+
+def _table_entries(module: Module) -> dict[int, int]:
+    """Return the function index of every table slot that an element segment initializes."""
+    entries: dict[int, int] = {}
+    size = module.tables[0][0] if module.tables else 0
+    for segment in module.elements:
+        offset = _const(segment.offset, module)
+        if offset + len(segment.func_indices) > size:
+            raise UnsupportedError(
+                f"an element segment at offset {offset} with {len(segment.func_indices)} "
+                f"entries does not fit the table of {size} entries; instantiation fails")
+        for k, function_index in enumerate(segment.func_indices):
+            entries[offset + k] = function_index
+    return entries

@@ -139,7 +139,7 @@ def simulate(program: MachineProgram, input_bytes: bytes = b"", *, max_steps: in
         elif op == O_SUB:
             kind, value = "PUSH", (pushed[sp - 2] - pushed[sp - 1]) & MASK
         elif op == O_BR:
-            kind, dsp, next_pc = "JUMP", ins.dspj, ins.tgt
+            kind, next_pc = "JUMP", ins.tgt  # the machine moves sp of a BR by its dsp
         elif op == O_BR_IF or op == O_BR_IFZ:
             if (pushed[sp - 1] != 0) == (op == O_BR_IF):
                 kind, dsp, next_pc = "JUMP", ins.dspj, ins.tgt

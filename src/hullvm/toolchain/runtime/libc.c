@@ -13,9 +13,8 @@
 void __hullvm_exit(int status)
     __attribute__((noreturn, import_module("hullvm"), import_name("exit")));
 
-/* Symbols the linker defines: the first byte after static data and the end of linear memory. */
+/* The first byte after static data, which the linker defines. */
 extern unsigned char __heap_base;
-extern unsigned char __heap_end;
 
 int __hullvm_pushback;
 
@@ -406,11 +405,19 @@ int atoi(const char *s) {
 
 static uintptr_t heap_next = (uintptr_t)&__heap_base;
 
+#define PAGE_SIZE 65536u
+
 void *malloc(size_t size) {
     uintptr_t start = (heap_next + 7) & ~(uintptr_t)7;
-    uintptr_t end_of_memory = (uintptr_t)&__heap_end;
+    uintptr_t end_of_memory = __builtin_wasm_memory_size(0) * PAGE_SIZE;
     if (size > end_of_memory - start) {
-        return NULL;
+        /* Grow the memory by the pages the block lacks; memory.grow returns -1 when the
+         * memory would pass its maximum. */
+        uintptr_t missing = size - (end_of_memory - start);
+        uintptr_t pages = missing / PAGE_SIZE + (missing % PAGE_SIZE != 0);
+        if (size > SIZE_MAX - start || __builtin_wasm_memory_grow(0, pages) == SIZE_MAX) {
+            return NULL;
+        }
     }
     heap_next = start + size;
     return (void *)start;

@@ -15,9 +15,9 @@ __attribute__((noreturn)) void abort(void);
 int abs(int n);
 int atoi(const char *s);
 
-/* malloc returns 8-byte aligned blocks from the memory between the end of static data and the
- * end of linear memory, or NULL when that is used up. free does nothing, so memory is never
- * reused. */
+/* malloc returns 8-byte aligned blocks from the memory after the end of static data. It grows
+ * linear memory with memory.grow when a block does not fit, and returns NULL when the memory
+ * would pass its maximum. free does nothing, so memory is never reused. */
 void *malloc(size_t size);
 void *calloc(size_t count, size_t size);
 void free(void *block);

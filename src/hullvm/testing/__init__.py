@@ -1,0 +1,1 @@
+"""Helpers for testing hullvm: random program generation for differential tests."""
