@@ -1,4 +1,4 @@
-"""The `hullvm` command: run, compile, build and trace."""
+"""The `hullvm` command: run, compile, build, bench, trace, verify and spectest."""
 
 from __future__ import annotations
 
@@ -286,6 +286,83 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return (result.exit_code or 0) & 0xFF
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Decode with the native engine (or read a saved trace) and check it with each checker."""
+    import numpy as np
+
+    from hullvm import verify
+    from hullvm.pipeline import load_machine_weights, machine_graph, prepare
+    from hullvm.toolchain import load_program
+    from hullvm.wasm.program import TraceDecoder, build_prefix
+
+    checkers = [name.strip() for name in args.against.split(",") if name.strip()]
+    unknown = sorted(set(checkers) - {"torch", "graph"})
+    if unknown or not checkers:
+        raise HullvmError(f"invalid --against: expected a comma-separated list of torch and graph, got "
+                          f"{args.against!r}")
+    path = Path(args.program) if args.program else _default_program()
+    weights = load_machine_weights(Path(args.weights) if args.weights else None)
+    wasm = None
+    if path.suffix == ".trace" or (path.is_file() and path.read_bytes()[:16].startswith(
+            b"HULLVM-TRACE")):
+        header, tokens = load_trace(path)
+        prefix_len = header["prefix_tokens"]
+        trace = np.asarray(tokens, dtype=np.int64)
+        print(f"hullvm: {path.name}: {prefix_len} prefix tokens, {len(trace) - prefix_len} trace "
+              f"tokens read", file=sys.stderr)
+    else:
+        wasm = load_program(path)
+        input_bytes = _read_input(args)
+        prefix = build_prefix(prepare(wasm), input_bytes)
+        prefix_len = len(prefix)
+        decoded, seconds = verify.native_trace(weights, prefix, args.max_tokens)
+        trace = decoded.astype(np.int64)
+        generated = len(trace) - prefix_len
+        print(f"hullvm: {path.name}: native engine decoded {generated} tokens after a prefix of "
+              f"{prefix_len} in {seconds:.1f} s ({generated / max(seconds, 1e-9):.0f} tokens/s)",
+              file=sys.stderr)
+    if len(trace) <= prefix_len:
+        raise HullvmError(f"{path}: the trace has no tokens after its prefix; nothing to check")
+    decoder = TraceDecoder()
+    failed = False
+    try:
+        for token in trace[prefix_len:]:
+            decoder.feed(int(token))
+    except ValueError as error:
+        # A corrupt trace is a finding like any other, and the checkers below report where it starts.
+        failed = True
+        print(f"hullvm: trace: does not decode: {error}", file=sys.stderr)
+    result = decoder.result()
+    status = ("trap: " + result.trap) if result.trap else (
+        f"exit {result.exit_code}" if result.complete else "incomplete")
+    print(f"hullvm: trace: {result.steps} WASM steps, {len(decoder.output)} output bytes, "
+          f"{status}", file=sys.stderr)
+    if wasm is not None and result.complete and not failed:
+        from hullvm.reference import run_reference
+
+        ref = run_reference(wasm, _read_input(args))
+        same = (ref.output, ref.exit_code, ref.trap) == (decoder.output, result.exit_code,
+                                                          result.trap)
+        print(f"hullvm: wasmtime: {'agrees' if same else 'DISAGREES'} (output {len(ref.output)} "
+              f"bytes, exit {ref.exit_code}, trap {ref.trap})", file=sys.stderr)
+        failed |= not same
+    for name in checkers:
+        if name == "torch":
+            verdict = verify.verify_with_model(weights, trace, prefix_len)
+        else:
+            verdict = verify.verify_with_graph(machine_graph(), trace, prefix_len)
+        rate = verdict.checked / max(verdict.seconds, 1e-9)
+        if verdict.ok:
+            print(f"hullvm: {name}: agrees at all {verdict.checked} positions "
+                  f"({verdict.seconds:.1f} s, {rate:.0f} positions/s)", file=sys.stderr)
+        else:
+            failed = True
+            print(f"hullvm: {name}: DISAGREES at position {verdict.mismatch}: the trace has token "
+                  f"{verdict.expected} next, the {name} checker chose {verdict.found} "
+                  f"({verdict.checked} positions checked)", file=sys.stderr)
+    return EXIT_MISMATCH if failed else 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -355,6 +432,20 @@ def _parser() -> argparse.ArgumentParser:
     trc.add_argument("trace")
     trc.add_argument("--log", action="store_true", help="print every step")
     trc.set_defaults(func=cmd_trace)
+
+    ver = sub.add_parser("verify", help="check a whole trace against the PyTorch model and the "
+                         "graph evaluator, token for token")
+    ver.add_argument("program", nargs="?",
+                     help="a .c, .wat or .wasm program to decode with the native engine, or a "
+                          "saved .trace file (default: examples/hungarian.c)")
+    add_input(ver)
+    ver.add_argument("--against", default="torch,graph",
+                     help="comma-separated checkers: torch (the model's matrices in float64) "
+                          "and graph (the graph evaluator, no weights); default both")
+    ver.add_argument("--max-tokens", type=_positive_int, default=None,
+                     help="decode at most this many tokens (the check covers those)")
+    ver.add_argument("--weights", help="weights file (default: built and cached on first use)")
+    ver.set_defaults(func=cmd_verify)
 
     from hullvm.spectest.cli import add_parser as add_spectest_parser
 

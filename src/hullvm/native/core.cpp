@@ -938,6 +938,81 @@ class Engine {
   std::vector<int> singles_;
 };
 
+// One head's cache on its own, fed a block of positions at a time: each row inserts its key and
+// value, then queries (so a row sees itself and every row before it, as in causal attention).
+// It lets a batched evaluation of the model (one projection per block of tokens instead of per
+// token) use the same exact head kinds as the engine.
+class HeadCache {
+ public:
+  HeadCache(const std::string& kind, const std::string& tie, const std::string& name) {
+    head_.name = name;
+    head_.mean = tie == "mean";
+    if (tie != "mean" && tie != "latest") throw std::invalid_argument("unknown tie rule " + tie);
+    if (kind == "position") {
+      if (head_.mean) throw std::invalid_argument("position head " + name + " is 'mean'");
+      head_.kind = kPosition;
+      store_ = std::make_unique<PositionStore>(2);
+    } else if (kind == "hull" || kind == "const") {
+      // A constant query is one more query to the hull, so both kinds use the hull index.
+      head_.kind = kHull;
+      head_.hull = std::make_unique<HullIndex>(head_.mean);
+    } else {
+      throw std::invalid_argument("unknown head kind " + kind);
+    }
+  }
+
+  py::array_t<double> run(py::array_t<double, py::array::c_style | py::array::forcecast> keys,
+                          py::array_t<double, py::array::c_style | py::array::forcecast> values,
+                          py::array_t<double, py::array::c_style | py::array::forcecast> queries) {
+    const py::ssize_t n = keys.shape(0);
+    if (keys.ndim() != 2 || values.ndim() != 2 || queries.ndim() != 2 || keys.shape(1) != 2 ||
+        values.shape(1) != 2 || queries.shape(1) != 2 || values.shape(0) != n ||
+        queries.shape(0) != n)
+      throw std::invalid_argument("keys, values and queries must be arrays of shape (n, 2)");
+    py::array_t<double> result({n, static_cast<py::ssize_t>(2)});
+    const double* k = keys.data();
+    const double* v = values.data();
+    const double* q = queries.data();
+    double* out = result.mutable_data();
+    {
+      py::gil_scoped_release release;
+      for (py::ssize_t i = 0; i < n; ++i) step(k + 2 * i, v + 2 * i, q + 2 * i, out + 2 * i);
+    }
+    return result;
+  }
+
+  i64 position() const { return position_; }
+
+ private:
+  void step(const double* k, const double* v, const double* q, double* out) {
+    if (head_.kind == kPosition) {
+      store_->push(v);
+      if (q[1] != 1.0) throw std::domain_error("position head " + head_.name + ": query y is not 1");
+      const double fl = std::floor(q[0]);
+      i64 p = (q[0] - fl >= 0.5) ? static_cast<i64>(fl) + 1 : static_cast<i64>(fl);
+      p = std::max<i64>(0, std::min<i64>(p, position_));
+      out[0] = store_->get(p, 0);
+      out[1] = store_->get(p, 1);
+    } else {
+      i128 i0 = 0, i1 = 0;
+      if (head_.mean) {
+        i0 = exact(v[0], head_, "value of a 'mean' head");
+        i1 = exact(v[1], head_, "value of a 'mean' head");
+      }
+      head_.hull->insert(exact(k[0], head_, "key"), exact(k[1], head_, "key"), position_, v[0],
+                         v[1], i0, i1);
+      i64 qx, qy;
+      scaled_query(q[0], q[1], head_, qx, qy);
+      answer(head_.hull->query(qx, qy), head_.mean, out);
+    }
+    ++position_;
+  }
+
+  Head head_;
+  std::unique_ptr<PositionStore> store_;
+  i64 position_ = 0;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -958,4 +1033,9 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("position", &Engine::position)
       .def_property_readonly("vocab", &Engine::vocab)
       .def_property_readonly("d_model", &Engine::d_model);
+  py::class_<HeadCache>(m, "HeadCache")
+      .def(py::init<const std::string&, const std::string&, const std::string&>(),
+           py::arg("kind"), py::arg("tie"), py::arg("name"))
+      .def("run", &HeadCache::run, py::arg("keys"), py::arg("values"), py::arg("queries"))
+      .def_property_readonly("position", &HeadCache::position);
 }
