@@ -168,9 +168,20 @@ def test_wast_expectations_agree_with_wasmtime(path):
     """Every integer assert_return and assert_trap of our scripts is true under wasmtime."""
     engine = wasmtime.Engine()
     i32 = wasmtime.ValType.i32()
+    # One store for the script, so that registered modules can be linked.
+    store = wasmtime.Store(engine)
+    linker = wasmtime.Linker(engine)
+    linker.define_func("spectest", "print_i32", wasmtime.FuncType([i32], []),
+                       lambda value: None)
+    linker.define_func("spectest", "print", wasmtime.FuncType([], []), lambda: None)
     instances: dict[str | None, tuple] = {}
     checked = 0
     for command in parse_script(path.read_text()):
+        if command.kind == "register":
+            target = instances.get(command.register_module)
+            if target is not None:
+                linker.define_instance(store, command.register_as, target[0])
+            continue
         if command.kind == "module":
             try:
                 load_module(command.module)
@@ -179,11 +190,6 @@ def test_wast_expectations_agree_with_wasmtime(path):
                 continue
             source = command.module
             wasm = source.data if source.kind == "binary" else wasmtime.wat2wasm(source.text)
-            store = wasmtime.Store(engine)
-            linker = wasmtime.Linker(engine)
-            linker.define_func("spectest", "print_i32", wasmtime.FuncType([i32], []),
-                               lambda value: None)
-            linker.define_func("spectest", "print", wasmtime.FuncType([], []), lambda: None)
             try:
                 instance = (linker.instantiate(store, wasmtime.Module(engine, wasm)), store)
             except wasmtime.WasmtimeError:
@@ -276,6 +282,11 @@ def test_skips_carry_reasons():
     assert outcomes[26][1].startswith("assert_unlinkable")
     assert outcomes[31] == ("passed", "")
     assert "start function" in outcomes[32][1]
+    # A float function in the table stops only the calls that reach it.
+    assert outcomes[50] == ("passed", "")
+    assert outcomes[51] == ("passed", "")
+    assert outcomes[52] == ("skipped", "float")
+    assert outcomes[53] == ("passed", "")
 
 
 def test_state_is_replayed_across_assertions():
@@ -297,6 +308,21 @@ def test_trapping_call_with_state_skips_later_assertions(tmp_path):
     assert outcomes[5] == ("passed", "")
     assert outcomes[6][0] == "skipped"
     assert "trapping call" in outcomes[6][1]
+
+
+def test_trap_safe_store_float_call_and_linking():
+    report = SpecRunner(engine="graph").run_file(WAST_DIR / "replay.wast")
+    outcomes = outcomes_by_line(report)
+    assert report.count("failed") == 0
+    # A trapping store wrapper keeps the state: the assertions after it still run.
+    for line in (13, 14, 16, 17, 18, 31, 32):
+        assert outcomes[line] == ("passed", "")
+    assert outcomes[33] == ("skipped", "float")
+    assert "float or other non-integer" in outcomes[34][1]
+    assert outcomes[48] == ("passed", "")
+    assert "imports functions from this module" in outcomes[50][1]
+    assert outcomes[57] == ("passed", "")
+    assert "which imports from this module" in outcomes[64][1]
 
 
 def test_invalid_script_module_accepted_counts_as_failed(tmp_path):

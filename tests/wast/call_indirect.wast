@@ -1,6 +1,7 @@
 ;; call_indirect through a table filled by element segments: calls of each entry, i64
-;; parameters and results, the type mismatch trap and the undefined element trap for an
-;; index past the table or an entry no segment fills; memory.grow and memory.size.
+;; parameters and results, the type mismatch trap, the undefined element trap for an index
+;; past the table and the uninitialized element trap for an entry no segment fills; a table
+;; with its elements written inline; memory.grow and memory.size.
 
 (module
   (type $unary (func (param i32) (result i32)))
@@ -25,6 +26,20 @@
 (assert_trap (invoke "call64" (i32.const 0) (i64.const 0) (i64.const 0)) "indirect call type mismatch")
 (assert_trap (invoke "call" (i32.const 5) (i32.const 0)) "undefined element")
 (assert_trap (invoke "call" (i32.const -1) (i32.const 0)) "undefined element")
+(assert_trap (invoke "call" (i32.const 3) (i32.const 0)) "uninitialized element")
+
+;; wasmtime's assembler writes an inline table's segment with flags 2 (explicit table index).
+(module
+  (type $value (func (result i32)))
+  (table funcref (elem $seven $eight))
+  (func $seven (type $value) (i32.const 7))
+  (func $eight (type $value) (i32.const 8))
+  (func (export "pick") (param i32) (result i32) (call_indirect (type $value) (local.get 0)))
+)
+
+(assert_return (invoke "pick" (i32.const 0)) (i32.const 7))
+(assert_return (invoke "pick" (i32.const 1)) (i32.const 8))
+(assert_trap (invoke "pick" (i32.const 2)) "undefined element")
 
 (module
   (memory 1 3)

@@ -32,3 +32,22 @@
 (assert_trap
   (module (memory 1) (data (i32.const 65536) "x"))
   "out of bounds memory access")
+
+;; A harness lowers only the table's functions of the called type whose parameters and
+;; results are integers; a float function in the same table does not stop the others.
+(module
+  (type $unary (func (param i32) (result i32)))
+  (type $float (func (result f32)))
+  (table funcref (elem $inc $one))
+  (func $inc (type $unary) (i32.add (local.get 0) (i32.const 1)))
+  (func $one (type $float) (f32.const 1))
+  (func (export "call") (param i32 i32) (result i32)
+    (call_indirect (type $unary) (local.get 1) (local.get 0)))
+  (func (export "call-float") (param i32) (result i32)
+    (drop (call_indirect (type $float) (local.get 0))) (i32.const 0))
+)
+
+(assert_return (invoke "call" (i32.const 0) (i32.const 4)) (i32.const 5))
+(assert_trap (invoke "call" (i32.const 1) (i32.const 4)) "indirect call type mismatch")
+(assert_return (invoke "call-float" (i32.const 1)) (i32.const 0))
+(assert_trap (invoke "call-float" (i32.const 0)) "indirect call type mismatch")

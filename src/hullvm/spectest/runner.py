@@ -10,7 +10,10 @@ Every program starts from the module's initial state. Calls that can change the 
 global.set or memory.grow in the function or in a function it calls) are kept per module
 instance and replayed, in script order, before each later assertion on that instance. A call
 that is expected to trap cannot be replayed, so assertions that follow a trapping call of a
-state-changing function on the same instance are skipped.
+state-changing function on the same instance are skipped, unless the function has one
+instruction that changes the state and nothing after it can trap (then the trap leaves the
+state as it was). The machine links no modules, so a module that imports from a registered instance makes
+the state of that instance unknown once it can change it.
 """
 
 from __future__ import annotations
@@ -83,6 +86,10 @@ class _Instance:
     mutating: set[int] = field(default_factory=set)  # functions that can change the state
     history: list[EntryAction] = field(default_factory=list)  # state-changing calls to replay
     lost_state: str = ""  # why the harness cannot reproduce the state any more, once it cannot
+    trap_safe: set[int] = field(default_factory=set)  # mutating functions a trap leaves unchanged
+    # Registered instances whose functions this module imports; a call of this module's
+    # functions can change their state.
+    linked: list[_Instance] = field(default_factory=list)
 
 
 @dataclass
@@ -146,19 +153,31 @@ class SpecRunner:
         report = ScriptReport(path)
         current: _Instance | None = None
         named: dict[str, _Instance] = {}
+        registered: dict[str, _Instance] = {}
         for command in commands:
             if command.kind == "module":
                 assert command.module is not None
                 current = self._instantiate(command.module)
+                _link(current, command.module, registered)
                 if command.module.name:
                     named[command.module.name] = current
                 continue
             if command.kind == "register":
-                continue  # imports from registered modules are rejected by the lowering
+                # The lowering rejects imports from registered modules. The runner records
+                # which instance a name refers to, to find the later modules that import from it.
+                name = command.register_module
+                target = current if name is None else named.get(name)
+                if target is not None:
+                    registered[command.register_as] = target
+                continue
             if command.kind in ("invoke", "get"):
                 assert command.action is not None
-                self._record_action(self._instance(command, current, named), command.action)
+                instance = self._instance(command, current, named)
+                _lose_linked(instance, command.line)
+                self._record_action(instance, command.action)
                 continue
+            if command.action is not None:
+                _lose_linked(self._instance(command, current, named), command.line)
             outcome = self._assert(command, current, named, report)
             report.outcomes.append(outcome)
             log.info("line %d: %s %s %s", outcome.line, outcome.status, outcome.description,
@@ -180,6 +199,7 @@ class SpecRunner:
                              f"{one_line(str(error))}"
         else:
             instance.mutating = _mutating_functions(instance.module)
+            instance.trap_safe = _trap_safe_functions(instance.module, instance.mutating)
         return instance
 
     @staticmethod
@@ -204,10 +224,8 @@ class SpecRunner:
         if export is None or export[0] != "func" or export[1] not in instance.mutating:
             return
         step = EntryAction("call", export[1], _int_args(action))
-        if len(step.args) != len(action.args):
-            instance.lost_state = instance.lost_state or (
-                f"follows a call with non-integer arguments that can change the module's "
-                f"state (line {action.line})")
+        if not _integer_type(instance.module, step.index):
+            instance.lost_state = instance.lost_state or _float_call(action.line)
         instance.history.append(step)
 
     # ---- assertions ----------------------------------------------------------------------------
@@ -269,13 +287,12 @@ class SpecRunner:
         if step.kind == "call" and step.index in instance.mutating:
             # The call changes the state that later assertions see, whatever its outcome here.
             if command.kind == "assert_trap":
-                instance.lost_state = (
-                    f"follows a trapping call that can change the module's state (line "
-                    f"{command.line}). The harness cannot replay a trapping call")
-            elif len(step.args) != len(action.args):
-                instance.lost_state = (
-                    f"follows a call with non-integer arguments that can change the module's "
-                    f"state (line {command.line})")
+                if step.index not in instance.trap_safe:
+                    instance.lost_state = (
+                        f"follows a trapping call that can change the module's state (line "
+                        f"{command.line}). The harness cannot replay a trapping call")
+            elif not _integer_type(module, step.index):
+                instance.lost_state = _float_call(command.line)
             else:
                 instance.history.append(step)
         _check_value_types([*action.args, *command.expected])
@@ -356,18 +373,21 @@ def load_module(source: ModuleSource) -> Module:
     Raises _AssembleError when the text does not assemble, and WasmDecodeError,
     WasmValidationError or UnsupportedError when hullvm rejects the binary.
     """
-    if source.kind == "binary":
-        wasm = source.data
-    elif source.kind in ("text", "quote"):
-        try:
-            wasm = bytes(wasmtime.wat2wasm(source.text))
-        except wasmtime.WasmtimeError as error:
-            raise _AssembleError(str(error).strip().splitlines()[0]) from None
-    else:
-        raise UnsupportedError(f"({source.kind} ...) modules are not supported")
-    module = decode_module(wasm)
+    module = decode_module(_assemble(source))
     validate_module(module)
     return module
+
+
+def _assemble(source: ModuleSource) -> bytes:
+    """The module's binary: as given, or assembled from its text by wasmtime."""
+    if source.kind == "binary":
+        return source.data
+    if source.kind in ("text", "quote"):
+        try:
+            return bytes(wasmtime.wat2wasm(source.text))
+        except wasmtime.WasmtimeError as error:
+            raise _AssembleError(str(error).strip().splitlines()[0]) from None
+    raise UnsupportedError(f"({source.kind} ...) modules are not supported")
 
 
 def _check_rejected(source: ModuleSource | None, expected: str, message: str) -> str:
@@ -455,6 +475,109 @@ def _mutating_functions(module: Module) -> set[int]:
                 mutating.add(index)
                 changed = True
     return mutating
+
+
+def _integer_type(module: Module, index: int) -> bool:
+    """Whether the function's parameters and results are all i32 or i64 (the harness's types)."""
+    func_type = module.func_types[index]
+    return all(t in ("i32", "i64") for t in (*func_type.params, *func_type.results))
+
+
+def _float_call(line: int) -> str:
+    return (f"follows a call with float or other non-integer parameters or results that can "
+            f"change the module's state (line {line})")
+
+
+# Instructions that can trap: these names, and names with these parts.
+_TRAPPING = ("unreachable", "call", "call_indirect")
+_TRAPPING_PARTS = (".load", ".store", ".div_", ".rem_", ".trunc_")
+
+
+def _can_trap(name: str) -> bool:
+    return name in _TRAPPING or any(part in name for part in _TRAPPING_PARTS)
+
+
+def _trap_safe_functions(module: Module, mutating: set[int]) -> set[int]:
+    """Return the mutating functions whose trap leaves memory and globals as they were.
+
+    Such a function has no loop, calls no mutating function, and has one instruction that
+    changes the state (a store, global.set or memory.grow), after which no instruction can
+    trap. A trap then comes before that instruction or at it, and only a store can trap,
+    writing nothing, so the call changed nothing.
+    """
+    table = {index for segment in module.elements for index in segment.func_indices}
+    safe = set()
+    for function in module.functions:
+        if function.index not in mutating:
+            continue
+        body = function.body
+        changes = [k for k, ins in enumerate(body) if ins.name.startswith(_MUTATING)]
+        if len(changes) != 1:
+            continue
+        if any(ins.name == "loop" for ins in body):
+            continue
+        if any(ins.name == "call" and ins.imm[0] in mutating for ins in body):
+            continue
+        if any(ins.name == "call_indirect" for ins in body) and table & mutating:
+            continue
+        if any(_can_trap(ins.name) for ins in body[changes[0] + 1:]):
+            continue
+        safe.add(function.index)
+    return safe
+
+
+def _link(instance: _Instance, source: ModuleSource, registered: dict[str, _Instance]) -> None:
+    """Note what a module imports from registered instances; the machine links none of them.
+
+    A table, memory or mutable global shared with a registered instance, or a start function,
+    can change that instance's state as soon as the module is instantiated. Imported functions
+    change it only when this module's functions run, so those instances are kept in `linked`.
+    """
+    if not registered:
+        return
+    for module_name, kind, mutable in _imports(instance, source):
+        target = registered.get(module_name)
+        if target is None or target is instance:
+            continue
+        if kind in ("table", "memory") or (kind == "global" and mutable) \
+                or _has_start(instance):
+            target.lost_state = target.lost_state or (
+                f"follows the module at line {instance.line}, which imports from this module; "
+                f"the machine links no modules, so the state that instantiation can change is "
+                f"unknown")
+        elif kind == "func" and target not in instance.linked:
+            instance.linked.append(target)
+
+
+def _lose_linked(instance: _Instance, line: int) -> None:
+    """A call of the instance's functions may run imported functions of registered instances."""
+    for target in instance.linked:
+        target.lost_state = target.lost_state or (
+            f"follows a call (line {line}) of a module that imports functions from this "
+            f"module; the machine links no modules, so their effect is unknown")
+
+
+def _imports(instance: _Instance, source: ModuleSource) -> list[tuple[str, str, bool]]:
+    """(module name, kind, mutable) of each import, from hullvm's decoding or else wasmtime's."""
+    if instance.module is not None:
+        return [(entry.module, entry.kind, entry.kind == "global" and bool(entry.desc[1]))
+                for entry in instance.module.imports]
+    try:
+        module = wasmtime.Module(wasmtime.Engine(), _assemble(source))
+    except (HullvmError, wasmtime.WasmtimeError):
+        return []  # a module that does not compile is not instantiated
+    kinds = {wasmtime.FuncType: "func", wasmtime.TableType: "table",
+             wasmtime.MemoryType: "memory", wasmtime.GlobalType: "global"}
+    result = []
+    for entry in module.imports:
+        kind = kinds.get(type(entry.type), "other")
+        result.append((entry.module, kind, kind == "global" and entry.type.mutable))
+    return result
+
+
+def _has_start(instance: _Instance) -> bool:
+    # A module that hullvm does not decode may have a start function: assume it has.
+    return instance.module is None or instance.module.start is not None
 
 
 def _describe(command: Command) -> str:

@@ -433,8 +433,27 @@ class _ModuleDecoder:
 
     def _element_section(self, section: _Reader) -> None:
         def read_segment() -> ElementSegment:
-            table_index = section.u32()
+            # WebAssembly 1.0 reads a table index here, which must be 0. Later versions read
+            # flags; flags 2 is an active segment with an explicit table index and an element
+            # kind, the form wasmtime's text assembler writes for `(table funcref (elem ...))`.
+            # With the kind funcref (0x00) it holds the same segment as the 1.0 form.
+            start = section.pos
+            flags = section.u32()
+            if flags not in (0, 2):
+                section.fail(
+                    f"element segment flags {flags} (passive, declared or expression segments) "
+                    "need the bulk memory and reference types proposals, which WebAssembly 1.0 "
+                    "lacks",
+                    start,
+                )
+            table_index = section.u32() if flags == 2 else 0
             offset = self._const_expr(section, ("elem", len(self.module.elements)))
+            if flags == 2:
+                kind_start = section.pos
+                kind = section.byte()
+                if kind != 0x00:
+                    section.fail(f"invalid element kind 0x{kind:02x}, expected funcref (0x00)",
+                                 kind_start)
             segment = ElementSegment(table_index, offset, tuple(section.vector(section.u32)))
             self.module.elements.append(segment)
             return segment

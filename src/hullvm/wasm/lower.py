@@ -275,12 +275,13 @@ def _emit_entry(low: _Lowering, module: Module, actions: list[EntryAction],
 def _reachable_functions(split: SplitModule, actions: list[EntryAction]) -> set[int]:
     """Return the defined functions that the actions call, directly or through `call`.
 
-    Every function in a table counts as reached, for call_indirect.
+    A call_indirect reaches the table's functions of its type whose parameters and results
+    are integers; it traps before a call of any other function.
     """
     module = split.module
+    original = split.original
+    table = {index for segment in module.elements for index in segment.func_indices}
     pending = [action.index for action in actions if action.kind == "call"]
-    for segment in module.elements:
-        pending.extend(segment.func_indices)
     reached: set[int] = set()
     while pending:
         index = pending.pop()
@@ -288,8 +289,19 @@ def _reachable_functions(split: SplitModule, actions: list[EntryAction]) -> set[
                 or index in split.helper_calls:
             continue
         reached.add(index)
-        pending.extend(ins.imm[0] for ins in module.function(index).body if ins.name == "call")
+        for ins in module.function(index).body:
+            if ins.name == "call":
+                pending.append(ins.imm[0])
+            elif ins.name == "call_indirect":
+                expected = original.types[ins.imm[0]]
+                if _integer_type(expected):
+                    pending.extend(entry for entry in table
+                                   if original.func_types[entry] == expected)
     return reached
+
+
+def _integer_type(func_type) -> bool:
+    return all(t in ("i32", "i64") for t in (*func_type.params, *func_type.results))
 
 
 def _find_entry(module: Module) -> int:
@@ -619,8 +631,9 @@ def _lower_call_indirect(low: _Lowering, module: Module, ins: Instr,
 
     Each CASE compares the table index on top of the stack with one entry and, when equal,
     pops it and jumps to the call of that entry's function, or to a type mismatch trap. An
-    index that matches no CASE traps as an undefined element. The chain has one step per
-    table entry, so its cost is bounded by the table size.
+    index that matches no CASE traps as an uninitialized element when it is below the table
+    size (a null entry), else as an undefined element. The chain has one step per table
+    entry, so its cost is bounded by the table size.
     """
     original = low.split.original
     expected = original.types[ins.imm[0]]
@@ -629,13 +642,28 @@ def _lower_call_indirect(low: _Lowering, module: Module, ins: Instr,
     for slot, function_index in table.items():
         pc = low.emit(Instruction("CASE", imm=slot, dsp=0, dspj=-1), where(ins))
         calls.setdefault(function_index, []).append(pc)
-    low.emit(Instruction("TRAP", dsp=TRAP_CODE["undefined element"]), where(ins))
+    size = original.tables[0][0] if original.tables else 0
+    if len(table) < size:
+        # The index is still on the stack. Both branches end in a trap, so it stays there.
+        low.emit(Instruction("CONST", imm=size, dsp=1), where(ins))
+        low.emit(Instruction("LT_U", dsp=-1), where(ins))
+        null = low.emit(Instruction("BR_IF", dsp=-1, dspj=-1), where(ins))
+        low.emit(Instruction("TRAP", dsp=TRAP_CODE["undefined element"]), where(ins))
+        low.code[null].tgt = len(low.code)
+        low.emit(Instruction("TRAP", dsp=TRAP_CODE["uninitialized element"]), where(ins))
+    else:
+        low.emit(Instruction("TRAP", dsp=TRAP_CODE["undefined element"]), where(ins))
     exits = []
     for function_index, cases in calls.items():
         for pc in cases:
             low.code[pc].tgt = len(low.code)
         if original.func_types[function_index] != expected:
             low.emit(Instruction("TRAP", dsp=TRAP_CODE["indirect call type mismatch"]),
+                     where(ins))
+            continue
+        if not _integer_type(expected):
+            # The callee takes or returns floats, which the machine does not compute.
+            low.emit(Instruction("TRAP", dsp=TRAP_CODE["floating point instruction executed"]),
                      where(ins))
             continue
         if function_index < module.num_imported_functions:

@@ -63,6 +63,7 @@ TRAP_CODES = {
     6: "undefined element",
     7: "indirect call type mismatch",
     8: "floating point instruction executed",
+    9: "uninitialized element",
 }
 TRAP_CODE = {name: code for code, name in TRAP_CODES.items()}
 
