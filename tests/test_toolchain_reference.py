@@ -518,12 +518,18 @@ def test_undefined_function_hint(tmp_path: Path) -> None:
     assert "runtime does not provide sqrt" in str(caught.value)
 
 
-def test_argv_main_hint(tmp_path: Path) -> None:
-    path = tmp_path / "argv.c"
-    path.write_text("int main(int argc, char **argv) { return argc; }\n")
+def test_argv_main_runs(tmp_path: Path) -> None:
+    source = ('#include <stdio.h>\nint main(int argc, char **argv) {\n'
+              '    printf("%d %s %d\\n", argc, argv[0], argv[argc] == 0);\n    return argc + 4;\n}\n')
+    assert run_c(tmp_path, source) == ReferenceResult(b"1 program 1\n", 5, None)
+
+
+def test_missing_main_hint(tmp_path: Path) -> None:
+    path = tmp_path / "nomain.c"
+    path.write_text("int helper(void) { return 1; }\n")
     with pytest.raises(CompileError) as caught:
         compile_c(path)
-    assert "int main(void)" in str(caught.value)
+    assert "int main(void) or int main(int argc, char **argv)" in str(caught.value)
 
 
 def test_static_data_too_large_hint(tmp_path: Path) -> None:

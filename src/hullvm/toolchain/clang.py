@@ -46,8 +46,11 @@ COMPILE_TIMEOUT_S = 300
 # to i64.const, i64.load and i64.store, because LLVM expands those copies with its widest
 # integer type.
 # zig cc turns on UBSan at -O0, whose handler functions the runtime does not provide.
+# zig cc also defines NDEBUG at -O1 and above, which turns assert off; -UNDEBUG keeps assert
+# on as a plain C compiler does unless the program defines NDEBUG itself.
 _COMMON_FLAGS = (
     "-mcpu=mvp",
+    "-UNDEBUG",
     "-mllvm",
     "-combiner-store-merging=0",
     "-fno-sanitize=all",
@@ -67,10 +70,10 @@ _LINK_FLAGS = (
 )
 
 _HINT = (
-    "hint: hullvm programs are freestanding C. They may include stdio.h, stdlib.h, string.h "
-    "and ctype.h from hullvm's runtime and the compiler's own stdint.h, stddef.h, stdbool.h, "
-    "limits.h and stdarg.h, and they must define int main(void). Fix the errors at the "
-    "file:line:col positions above."
+    "hint: hullvm programs are freestanding C. They may include stdio.h, stdlib.h, string.h, "
+    "ctype.h, assert.h, errno.h and inttypes.h from hullvm's runtime and the compiler's own "
+    "stdint.h, stddef.h, stdbool.h, limits.h and stdarg.h, and they must define int main(void) "
+    "or int main(int argc, char **argv). Fix the errors at the file:line:col positions above."
 )
 _UNDEFINED_SYMBOL = re.compile(r"undefined symbol:?\s*(\S+)")
 
@@ -164,12 +167,14 @@ def _failure_message(source: Path, completed: subprocess.CompletedProcess) -> st
         # clang renames int main(void) to __original_main when it compiles for wasm32.
         if name in ("main", "__original_main"):
             hint = (
-                "hint: define the program's entry point as int main(void). hullvm passes no "
-                "command-line arguments, so main(int argc, char **argv) is not supported.")
+                "hint: define the program's entry point as int main(void) or "
+                "int main(int argc, char **argv). hullvm passes no command-line arguments: "
+                "argc is 1 and argv[0] is \"program\".")
         else:
             hint = (
                 f"hint: hullvm's runtime does not provide {name}. Define it in the program or "
-                f"use a function from stdio.h, stdlib.h, string.h or ctype.h.")
+                f"use a function from stdio.h, stdlib.h, string.h or ctype.h. There is no "
+                f"math library, no float formatting and no file access.")
     elif "memory too small" in diagnostics or "initial memory" in diagnostics:
         hint = (
             f"hint: the program's static data and stack must fit in {MEMORY_PAGES} pages "
