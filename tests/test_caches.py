@@ -299,7 +299,9 @@ def test_hull_chains_keep_invariants(keys) -> None:
             i = next((i for i in range(len(xs) - 1) if xs[i] <= kx <= xs[i + 1]), None)
             if i is None or kx in (xs[0], xs[-1]):
                 continue
-            height = ys[i] + Fraction(ys[i + 1] - ys[i], xs[i + 1] - xs[i]) * (kx - xs[i])
+            # Exact rationals: a float slope can put a vertex one ulp below itself.
+            x0, x1, y0, y1 = (Fraction(v) for v in (xs[i], xs[i + 1], ys[i], ys[i + 1]))
+            height = y0 + (y1 - y0) / (x1 - x0) * (Fraction(kx) - x0)
             assert sign * (ky - height) <= 0, "every key must lie on or beyond the chain"
             if ky == height:
                 assert (kx, ky) in on_chain, "a key on the chain must be in its lists"
