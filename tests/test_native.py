@@ -17,7 +17,8 @@ from hullvm.pipeline import load_machine_weights, load_model, prepare, run_progr
 from hullvm.reference import run_reference
 from hullvm.toolchain import load_program
 from hullvm.wasm.program import TraceDecoder, build_prefix
-from programs import EXAMPLES_DIR
+from ordinary_programs import ORDINARY_DIR, ORDINARY_PROGRAMS
+from programs import EXAMPLES_DIR, PROGRAMS
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="native extension not built")
 
@@ -202,6 +203,27 @@ def test_native_matches_wasmtime(weights, name, input_bytes):
     result = run_program(prepare(wasm), input_bytes, engine="native", weights=weights)
     assert (result.trace.output, result.trace.exit_code, result.trace.trap) == (
         expected.output, expected.exit_code, expected.trap)
+
+
+def _every_program():
+    """Every example and ordinary program with each of its table inputs."""
+    for folder, table in ((EXAMPLES_DIR, PROGRAMS), (ORDINARY_DIR, ORDINARY_PROGRAMS)):
+        for name, input_bytes, _ in table:
+            # The default Sudoku puzzle is 30.9 million tokens, about two minutes here.
+            long = name == "sudoku.c" and input_bytes == b""
+            yield pytest.param(folder / name, input_bytes, marks=(pytest.mark.slow,) if long else (),
+                               id=f"{name}-{input_bytes[:12]!r}")
+
+
+@pytest.mark.parametrize("path,input_bytes", list(_every_program()))
+def test_every_program_native_matches_wasmtime(weights, path, input_bytes):
+    wasm = load_program(path)
+    expected = run_reference(wasm, input_bytes)
+    result = run_program(prepare(wasm), input_bytes, engine="native", weights=weights)
+    assert result.stop_reason in ("halt", "trap")
+    assert result.trace.output == expected.output
+    assert result.trace.exit_code == expected.exit_code
+    assert result.trace.trap == expected.trap
 
 
 def test_chunked_decoding_equals_token_by_token(weights):
