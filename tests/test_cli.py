@@ -37,8 +37,9 @@ def test_malformed_wasm_names_offset(capsys, tmp_path):
 def test_unsupported_instruction_named_before_running(capsys):
     code, out, err = run(capsys, "run", str(WAT_DIR / "unsupported.wat"))
     assert code == EXIT_ERROR
-    assert "f32 parameters" in err
-    assert "halve" in err
+    assert "memory.fill" in err
+    assert "function 0" in err
+    assert "bulk memory" in err
     assert out == ""
 
 
@@ -179,3 +180,37 @@ def test_max_tokens_must_be_positive(capsys):
         main(["run", str(WAT_DIR / "echo.wat"), "--max-tokens", "0"])
     assert exit_info.value.code == EXIT_ERROR
     assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_float_code_loads_when_not_executed(capsys):
+    code, out, err = run(capsys, "run", str(WAT_DIR / "float_unexecuted.wat"), "--check")
+    assert "wasmtime agrees" in err
+    assert out == "Ac\nc8"
+    assert code == 3
+
+
+FLOAT_ON_LARGE_INPUT = r"""
+#include <stdio.h>
+static double scale(double x, int k) { return x * k; }
+int main(void) {
+    int n = 0;
+    if (scanf("%d", &n) == 1 && n > 100) {
+        printf("%d\n", (int)scale(1.5, n));
+        return 1;
+    }
+    printf("n=%d\n", n);
+    return 0;
+}
+"""
+
+
+def test_float_instruction_traps_only_when_executed(capsys, tmp_path):
+    source = tmp_path / "scale.c"
+    source.write_text(FLOAT_ON_LARGE_INPUT)
+    code, out, err = run(capsys, "run", str(source), "--input", "5", "--check")
+    assert code == 0, err
+    assert out == "n=5\n"
+    code, out, err = run(capsys, "run", str(source), "--input", "500", "--check")
+    assert code == 134
+    assert "floating point instruction executed" in err
+    assert "comparison skipped" in err

@@ -15,7 +15,6 @@ import pytest
 import wasmtime
 
 from hullvm import native
-from hullvm.errors import UnsupportedError
 from hullvm.pipeline import prepare, run_program
 from hullvm.spectest import SpecRunner
 from hullvm.reference import run_reference
@@ -283,11 +282,14 @@ def test_grown_memory_store_trap_keeps_memory():
     _assert_same(wasm)
 
 
-def test_unsupported_float_still_rejected():
-    wasm = _program("(drop (f64.const 1)) (i32.const 0)",
-                    extra="(func $f (param f64) (result f64) (local.get 0))")
-    with pytest.raises(UnsupportedError):
-        prepare(wasm)
+def test_float_function_loads_and_traps_when_run():
+    extra = "(func $f (param f64) (result f64) (call $print (i32.const 1)) (local.get 0))"
+    idle = _program("(call $print (i32.const 2)) (i32.const 0)", extra=extra)
+    _assert_same(idle)
+    called = _program("(drop (call $f (f64.const 1))) (i32.const 0)", extra=extra)
+    result = simulate(prepare(called))
+    assert result.trap == "floating point instruction executed"
+    assert result.output == b""
 
 
 def test_float_conversions_of_i64_trap_as_floats():

@@ -20,6 +20,14 @@ class WasmDecodeError(HullvmError):
         self.offset = offset
 
 
+class LaterFeatureError(WasmDecodeError):
+    """A binary module uses an instruction of a proposal after WebAssembly 1.0."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        HullvmError.__init__(self, f"unsupported instruction at byte offset {offset:#x}: {message}")
+        self.offset = offset
+
+
 class WasmValidationError(HullvmError):
     """A module decodes but is not valid WebAssembly; the message names the function."""
 

@@ -1,5 +1,6 @@
 (module
-  (func $halve (param f32) (result f32)
-    (f32.mul (local.get 0) (f32.const 0.5)))
+  (memory 1)
+  (func $clear (param i32 i32) (memory.fill (local.get 0) (i32.const 0) (local.get 1)))
   (func (export "_start") (result i32)
-    (i32.trunc_f32_s (call $halve (f32.const 3)))))
+    (call $clear (i32.const 16) (i32.const 8))
+    (i32.const 0)))

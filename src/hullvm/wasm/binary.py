@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, NoReturn
 
-from hullvm.errors import WasmDecodeError
+from hullvm.errors import LaterFeatureError, WasmDecodeError
 from hullvm.wasm.module import (
     EXTERN_KINDS,
     ConstValue,
@@ -138,6 +138,26 @@ PREFIXED_0xFC: dict[int, tuple[str, str]] = _opcode_run(
     "i32.trunc_sat_f32_s i32.trunc_sat_f32_u i32.trunc_sat_f64_s i32.trunc_sat_f64_u"
     " i64.trunc_sat_f32_s i64.trunc_sat_f32_u i64.trunc_sat_f64_s i64.trunc_sat_f64_u",
 )
+
+# Opcodes of proposals after WebAssembly 1.0, named so that the rejection names the instruction.
+LATER_OPCODES: dict[int, tuple[str, str]] = {
+    0x06: ("try", "exception handling"), 0x07: ("catch", "exception handling"),
+    0x08: ("throw", "exception handling"), 0x09: ("rethrow", "exception handling"),
+    0x12: ("return_call", "tail calls"), 0x13: ("return_call_indirect", "tail calls"),
+    0x14: ("call_ref", "typed function references"),
+    0x1C: ("select with a type", "reference types"),
+    0x25: ("table.get", "reference types"), 0x26: ("table.set", "reference types"),
+    0xD0: ("ref.null", "reference types"), 0xD1: ("ref.is_null", "reference types"),
+    0xD2: ("ref.func", "reference types"), 0xFB: ("a GC instruction", "garbage collection"),
+    0xFD: ("a SIMD instruction", "fixed-width SIMD"), 0xFE: ("an atomic instruction", "threads"),
+}
+LATER_PREFIXED_0xFC: dict[int, tuple[str, str]] = {
+    8: ("memory.init", "bulk memory"), 9: ("data.drop", "bulk memory"),
+    10: ("memory.copy", "bulk memory"), 11: ("memory.fill", "bulk memory"),
+    12: ("table.init", "bulk memory"), 13: ("elem.drop", "bulk memory"),
+    14: ("table.copy", "bulk memory"), 15: ("table.grow", "reference types"),
+    16: ("table.size", "reference types"), 17: ("table.fill", "reference types"),
+}
 
 _BLOCK_OPENERS = frozenset({"block", "loop", "if"})
 
@@ -615,6 +635,17 @@ _IMMEDIATE_READERS: dict[str, Callable[[_Reader], tuple]] = {
 }
 
 
+def _fail_opcode(reader: _Reader, later: tuple[str, str] | None, code: str,
+                 offset: int) -> NoReturn:
+    if later is None:
+        reader.fail(f"unknown opcode {code} in {reader.region}", offset)
+    name, proposal = later
+    raise LaterFeatureError(
+        f"{name} (opcode {code}) in {reader.region} belongs to the {proposal} proposal, which "
+        f"the machine does not run because it runs WebAssembly 1.0. Compile C with `-mcpu=mvp`, "
+        f"as `hullvm run` does, or rewrite the code without it", offset)
+
+
 def _read_instruction(reader: _Reader) -> Instr:
     offset = reader.pos
     opcode = reader.byte()
@@ -622,11 +653,11 @@ def _read_instruction(reader: _Reader) -> Instr:
         sub_opcode = reader.u32()
         entry = PREFIXED_0xFC.get(sub_opcode)
         if entry is None:
-            reader.fail(f"unknown opcode 0xfc {sub_opcode}", offset)
+            _fail_opcode(reader, LATER_PREFIXED_0xFC.get(sub_opcode), f"0xfc {sub_opcode}", offset)
     else:
         entry = OPCODES.get(opcode)
         if entry is None:
-            reader.fail(f"unknown opcode 0x{opcode:02x}", offset)
+            _fail_opcode(reader, LATER_OPCODES.get(opcode), f"0x{opcode:02x}", offset)
     name, immediate = entry
     return Instr(name, _IMMEDIATE_READERS[immediate](reader), offset)
 

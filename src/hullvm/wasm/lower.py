@@ -368,8 +368,11 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
     n_params = len(function.type.params)
     frame = n_params + len(function.locals)
     n_results = len(function.type.results)
+    # After split64 only i32, f32 and f64 values remain, one stack slot each. Integer code can
+    # read the bits of a float value only through a float instruction, which traps, so float
+    # parameters, locals, results and globals move a word that nothing observes.
     for t in (*function.type.params, *function.locals, *function.type.results):
-        if t != "i32":
+        if t not in ("i32", "f32", "f64"):
             where = f"{where_function} at byte offset {function.body[0].offset:#x}"
             low.problems.append(f"{where}: {t} parameters, locals and results are not supported")
             return
@@ -472,8 +475,9 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
             dsp = {"local.get": 1, "local.set": -1, "local.tee": 0}[name]
             low.emit(Instruction(op, imm=index, dsp=dsp), where(ins))
         elif name in ("global.get", "global.set"):
-            if module.globals[ins.imm[0]].type != "i32":
-                low.problems.append(f"{where(ins)}: non-i32 globals are not supported")
+            if module.globals[ins.imm[0]].type not in ("i32", "f32", "f64"):
+                low.problems.append(f"{where(ins)}: {module.globals[ins.imm[0]].type} globals "
+                                    f"are not supported")
                 continue
             op, dsp = ("GLOBAL_GET", 1) if name == "global.get" else ("GLOBAL_SET", -1)
             low.emit(Instruction(op, imm=global_base + 4 * ins.imm[0], dsp=dsp), where(ins))
