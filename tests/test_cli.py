@@ -214,3 +214,18 @@ def test_float_instruction_traps_only_when_executed(capsys, tmp_path):
     assert code == 134
     assert "floating point instruction executed" in err
     assert "comparison skipped" in err
+
+
+def test_deep_recursion_traps_when_stack_runs_out(capsys, tmp_path):
+    shallow, deep = tmp_path / "shallow", tmp_path / "deep"
+    shallow.write_bytes(bytes([5]))
+    deep.write_bytes(bytes([60]))
+    program = str(WAT_DIR / "deep_recursion.wat")
+    code, out, err = run(capsys, "run", program, "--input-file", str(shallow), "--check")
+    assert code == 0, err
+    assert out == "SE"
+    code, out, err = run(capsys, "run", program, "--input-file", str(deep), "--check")
+    assert code == 134
+    assert out == "S"
+    assert "call stack exhausted" in err
+    assert "wasmtime agrees" in err

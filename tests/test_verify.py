@@ -92,3 +92,15 @@ def test_verify_with_graph_reports_the_first_bad_position():
     trace[len(prefix) + 5] ^= 1
     bad = verify.verify_with_graph(machine_graph(), trace, len(prefix), block=1000)
     assert bad.mismatch == len(prefix) + 4
+
+
+def test_token_outside_vocabulary_rejected(capsys, tmp_path):
+    path, header, tokens = _saved_trace(capsys, tmp_path)
+    broken = list(tokens)
+    broken[-3] = 0xFFFF
+    bad = tmp_path / "outside.trace"
+    save_trace(bad, broken, header["prefix_tokens"], {})
+    code, err = run(capsys, "verify", str(bad))
+    assert code == 2
+    assert "outside the vocabulary" in err
+    assert f"position {len(tokens) - 3}" in err

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 from hullvm.compile.schedule import SCHEDULER_VERSION, LayerPlan, schedule_layers
 from hullvm.compile.slots import SlotLayout, identity_layout, reuse_layout
 from hullvm.compile.weights import Weights, build_weights
+from hullvm.errors import WeightsError
 from hullvm.engine.decode import RunResult, run_tokens
 from hullvm.graph.dsl import Graph
 from hullvm.model.weightfile import FORMAT_VERSION, load_weights, save_weights
@@ -108,12 +109,24 @@ def load_machine_weights(path: Path | None = None) -> Weights:
 
     Raises WeightsError when an existing file was built for another machine version.
     """
+    cached = path is None
     path = path or default_weights_path()
     if not path.exists():
         log.info("building machine weights into %s", path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WeightsError(f"cannot create the weights cache folder {path.parent}: "
+                               f"{error.strerror}; set HULLVM_CACHE to a folder you can write"
+                               ) from None
         save_weights(build().weights, path, machine_version())
-    return load_weights(path, machine_version=machine_version(), vocab_size=VOCAB.size)
+    try:
+        return load_weights(path, machine_version=machine_version(), vocab_size=VOCAB.size)
+    except WeightsError as error:
+        if not cached:
+            raise
+        raise WeightsError(f"{error}. The file is hullvm's cached build: delete it and the "
+                           f"next run builds it again") from None
 
 
 def load_model(path: Path | None = None) -> HullTransformer:

@@ -90,6 +90,16 @@ def load_trace(path: Path) -> tuple[dict, list[int]]:
     return header, tokens
 
 
+def _check_vocabulary(path: Path, tokens) -> None:
+    """Raise HullvmError when a trace holds a token id outside the model's vocabulary."""
+    from hullvm.wasm.tokens import VOCAB
+
+    for position, token in enumerate(tokens):
+        if not 0 <= token < VOCAB.size:
+            raise HullvmError(f"{path}: token {int(token)} at position {position} is outside the "
+                              f"vocabulary of {VOCAB.size} tokens; the trace file is corrupt")
+
+
 def _read_inputs(args: argparse.Namespace) -> list[tuple[str, bytes]]:
     """(label, bytes) of each input a run gets: --input, each --input-file, or none."""
     files = args.input_file or []
@@ -164,9 +174,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"hullvm: wasmtime {'agrees' if same else 'DISAGREES'}: output "
               f"{len(ref.output)} bytes, exit {ref.exit_code}, trap {ref.trap}", file=sys.stderr)
         if not same:
+            if trace.output != ref.output:
+                first = _first_difference(trace.output, ref.output)
+                where = f"first difference at output byte {first}"
+            else:
+                where = "the output is the same, the exit status or trap differs"
             print(f"hullvm: error: the model gave output {len(trace.output)} bytes, exit "
-                  f"{trace.exit_code}, trap {trace.trap}; first difference at output byte "
-                  f"{_first_difference(trace.output, ref.output)}", file=sys.stderr)
+                  f"{trace.exit_code}, trap {trace.trap}; {where}", file=sys.stderr)
             return EXIT_MISMATCH
     if result.stop_reason == "token limit":
         print(f"hullvm: error: incomplete run: stopped by --max-tokens {args.max_tokens} before "
@@ -259,14 +273,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_trace(args: argparse.Namespace) -> int:
     from hullvm.wasm.program import TraceDecoder
-    from hullvm.wasm.tokens import VOCAB
 
     header, tokens = load_trace(Path(args.trace))
+    _check_vocabulary(Path(args.trace), tokens)
     decoder = TraceDecoder()
     decoder.log = []
     for token in tokens[header["prefix_tokens"]:]:
-        if not 0 <= token < VOCAB.size:
-            raise HullvmError(f"{args.trace}: token {token} is outside the vocabulary")
         try:
             decoder.feed(token)
         except ValueError as error:
@@ -308,9 +320,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     wasm = None
     if path.suffix == ".trace" or (path.is_file() and path.read_bytes()[:16].startswith(
             b"HULLVM-TRACE")):
+        if args.input is not None or args.input_file is not None:
+            raise HullvmError(f"{path} is a saved trace, which already contains its input; "
+                              f"drop --input and --input-file")
         header, tokens = load_trace(path)
         prefix_len = header["prefix_tokens"]
         trace = np.asarray(tokens, dtype=np.int64)
+        _check_vocabulary(path, trace)
         print(f"hullvm: {path.name}: {prefix_len} prefix tokens, {len(trace) - prefix_len} trace "
               f"tokens read", file=sys.stderr)
     else:

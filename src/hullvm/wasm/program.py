@@ -75,6 +75,16 @@ class TraceResult:
 _LAYOUT_LENGTHS = np.array([len(STEP_LAYOUT[k]) for k in KINDS], dtype=np.int64)
 # Steps that end the trace or set the exit status go through the token-by-token decoder.
 _SLOW_KINDS = np.array([k in ("HALT", "TRAP") for k in KINDS])
+# The machine's stack has 2**16 slots, and a CALL step writes the callee's frame pointer in two
+# bytes. A call whose frame starts within STACK_MARGIN slots of the end could run past it, and
+# past it the trace is no longer the program's, so the decoder ends the run there with the trap
+# wasmtime reports for deep recursion. wasmtime's own limit is a native stack size, so the depth
+# at which each of them traps differs.
+STACK_SLOTS = 1 << 16
+STACK_MARGIN = 1024
+_CALL = KIND["CALL"]
+_CALL_FPN_HIGH = 1 + STEP_LAYOUT["CALL"].index(("FPN", 1))
+_CALL_FPN_LOW = 1 + STEP_LAYOUT["CALL"].index(("FPN", 0))
 _OUT_LOW_BYTE = 1 + STEP_LAYOUT["OUT"].index(("VAL", 0))
 
 
@@ -142,6 +152,12 @@ class TraceDecoder:
         ends = starts + 1 + _LAYOUT_LENGTHS[kinds]
         following = np.append(starts[1:], len(tokens))
         bad = (ends != following) | _SLOW_KINDS[kinds]
+        calls = starts[(kinds == _CALL) & (ends <= len(tokens))]
+        frames = ((tokens[calls + _CALL_FPN_HIGH] - VOCAB.byte) * 256
+                  + tokens[calls + _CALL_FPN_LOW] - VOCAB.byte)
+        deep = calls[frames >= STACK_SLOTS - STACK_MARGIN]
+        if len(deep):
+            bad |= starts >= deep[0]  # `feed` decodes that call and ends the run
         count = int(np.argmax(bad)) if bad.any() else len(starts)
         if count == 0:
             return 0
@@ -176,6 +192,9 @@ class TraceDecoder:
         elif kind == "HALT":
             code = words["VAL"]
             self.exit_code = code - (1 << 32) if code >= 1 << 31 else code
+        elif kind == "CALL" and words["FPN"] >= STACK_SLOTS - STACK_MARGIN:
+            self.trap = "call stack exhausted"
+            self.done = True
         self._kind = None
         return out
 
