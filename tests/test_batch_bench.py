@@ -61,6 +61,18 @@ def test_batch_reports_a_broken_program_and_runs_the_rest(capsys):
     assert "Hello, world!" in out
 
 
+def test_batch_runs_past_programs_that_do_not_load(capsys, tmp_path):
+    broken = tmp_path / "broken.c"
+    broken.write_text("int main(void) { return 0 }\n")
+    missing = tmp_path / "missing.c"
+    code, out, err = run(capsys, "run", str(broken), str(missing), str(EXAMPLES / "hello.c"),
+                         "--jobs", "2")
+    assert code == EXIT_ERROR
+    assert "broken.c: error:" in err
+    assert "missing.c: error:" in err
+    assert "Hello, world!" in out
+
+
 def test_batch_rejects_trace_out(capsys, tmp_path):
     code, _, err = run(capsys, "run", str(EXAMPLES / "hello.c"), str(EXAMPLES / "gcd.c"),
                        "--trace-out", str(tmp_path / "t.trace"))

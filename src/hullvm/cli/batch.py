@@ -21,6 +21,7 @@ class Job:
     label: str
     wasm: bytes
     input_bytes: bytes
+    error: str | None = None  # why the program could not be loaded; the job then only reports it
 
 
 @dataclass
@@ -49,6 +50,8 @@ def run_job(job: Job, engine: str, cache: str, weights_path: str | None,
     from hullvm.cli.main import EXIT_INCOMPLETE, EXIT_MISMATCH, EXIT_TRAP
     from hullvm.pipeline import load_model, prepare, run_program
 
+    if job.error is not None:
+        return JobResult(job.label, error=job.error, status=2)
     try:
         program = prepare(job.wasm)
         kwargs = {}
@@ -71,7 +74,9 @@ def run_job(job: Job, engine: str, cache: str, weights_path: str | None,
         summary += f"; trap: {trace.trap}"
     else:
         status = (trace.exit_code or 0) & 0xFF
-    if check and result.stop_reason != "token limit":
+    if check and trace.trap == "floating point instruction executed":
+        summary += "; wasmtime comparison skipped: the machine traps on float instructions"
+    elif check and result.stop_reason != "token limit":
         from hullvm.reference import run_reference
 
         ref = run_reference(job.wasm, job.input_bytes)

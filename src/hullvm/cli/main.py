@@ -201,9 +201,13 @@ def _run_many(args: argparse.Namespace, paths: list[Path], inputs: list[tuple[st
         raise HullvmError("--trace-out takes a single run; give one program and one input")
     jobs = []
     for path in paths:
-        wasm = load_program(path)
+        # A program that does not load fails its own jobs; the rest of the batch still runs.
+        try:
+            wasm, error = load_program(path), None
+        except HullvmError as problem:
+            wasm, error = b"", str(problem)
         for label, data in inputs:
-            jobs.append(Job(f"{path}" + (f" < {label}" if label else ""), wasm, data))
+            jobs.append(Job(f"{path}" + (f" < {label}" if label else ""), wasm, data, error))
     return run_batch(jobs, workers=args.jobs, engine=args.engine, cache=args.cache,
                      weights_path=args.weights, max_tokens=args.max_tokens, check=args.check,
                      quiet=args.quiet)
