@@ -585,6 +585,30 @@ static const unsigned char spec_class[256] = {
     ['#'] = SPEC_FLAG_HASH,   ['0'] = SPEC_FLAG_ZERO,
 };
 
+/* Moves *f past the length modifier at it, whose class is spec (hh, h, l, ll, j, z or t), and
+ * returns the size of the argument it names. */
+static int read_length(const unsigned char **f, int spec) {
+    int size = SIZE_INT;
+    if (spec == SPEC_LENGTH_H) {
+        size = SIZE_SHORT;
+        if (load_byte(++*f) == 'h') {
+            size = SIZE_CHAR;
+            ++*f;
+        }
+    } else if (spec == SPEC_LENGTH_L) {
+        if (load_byte(++*f) == 'l') {
+            size = SIZE_LONG_LONG;
+            ++*f;
+        }
+    } else {
+        if (spec == SPEC_LENGTH_J) {
+            size = SIZE_LONG_LONG;
+        }
+        ++*f;
+    }
+    return size;
+}
+
 /* Formats to putchar when buffer is NULL, else into buffer, which takes at most room more
  * bytes, and returns the number of bytes produced, stored or not. */
 static int format_to(char *buffer, size_t room, const char *format, va_list args) {
@@ -667,25 +691,8 @@ static int format_to(char *buffer, size_t room, const char *format, va_list args
         }
         int size = SIZE_INT;
         if (spec >= SPEC_LENGTH_H) {
-            if (spec == SPEC_LENGTH_H) {
-                size = SIZE_SHORT;
-                c = load_byte(++f);
-                if (c == 'h') {
-                    size = SIZE_CHAR;
-                    c = load_byte(++f);
-                }
-            } else if (spec == SPEC_LENGTH_L) {
-                c = load_byte(++f);
-                if (c == 'l') {
-                    size = SIZE_LONG_LONG;
-                    c = load_byte(++f);
-                }
-            } else {
-                if (spec == SPEC_LENGTH_J) {
-                    size = SIZE_LONG_LONG;
-                }
-                c = load_byte(++f);
-            }
+            size = read_length(&f, spec);
+            c = load_byte(f);
             spec = spec_class[c];
         }
 
@@ -957,25 +964,8 @@ static int scan(const char *s, const char *format, va_list args) {
         int spec = spec_class[directive];
         int size = SIZE_INT;
         if (spec >= SPEC_LENGTH_H && spec <= SPEC_LENGTH_Z) {
-            if (spec == SPEC_LENGTH_H) {
-                size = SIZE_SHORT;
-                directive = load_byte(++f);
-                if (directive == 'h') {
-                    size = SIZE_CHAR;
-                    directive = load_byte(++f);
-                }
-            } else if (spec == SPEC_LENGTH_L) {
-                directive = load_byte(++f);
-                if (directive == 'l') {
-                    size = SIZE_LONG_LONG;
-                    directive = load_byte(++f);
-                }
-            } else {
-                if (spec == SPEC_LENGTH_J) {
-                    size = SIZE_LONG_LONG;
-                }
-                directive = load_byte(++f);
-            }
+            size = read_length(&f, spec);
+            directive = load_byte(f);
             spec = spec_class[directive];
         }
         if (!directive) {
