@@ -3,9 +3,9 @@
 Greedy decoding writes token t+1 as the argmax of the logits at position t. A trace is therefore
 what a decoder would write exactly when, fed the trace itself (teacher forcing), the decoder's
 argmax at every position after the prefix equals the next token of the trace. Fed a whole block
-of known tokens, a decoder computes each projection once per block instead of once per token,
-so checking a trace of millions of tokens takes minutes where decoding it one token at a time in
-Python takes hours.
+of known tokens, a decoder computes each projection once per block instead of once per token.
+Checking a trace of millions of tokens that way takes minutes, where decoding it one token at a
+time in Python takes hours.
 
 Both checkers keep one cache per head (``hullvm.native._core.HeadCache``, the native engine's
 exact head kinds), insert each position's key and value and then query, in position order, so
@@ -134,13 +134,20 @@ class SparseLinear:
 
 
 def _check_block(predicted: np.ndarray, trace: np.ndarray, start: int, first_checked: int):
-    """First position in the block whose prediction differs from the next trace token."""
+    """Compare a block's predictions with the next trace tokens.
+
+    Returns the number of positions compared and the first mismatch as (position, expected,
+    found), or None.
+    """
     positions = np.arange(start, start + len(predicted))
     useful = (positions >= first_checked) & (positions + 1 < len(trace))
     wrong = useful & (predicted != trace[np.minimum(positions + 1, len(trace) - 1)])
     index = np.flatnonzero(wrong)
-    return (int(positions[index[0]]), int(trace[positions[index[0]] + 1]),
-            int(predicted[index[0]])) if len(index) else None
+    count = int(np.count_nonzero(positions >= first_checked))
+    if not len(index):
+        return count, None
+    position = int(positions[index[0]])
+    return count, (position, int(trace[position + 1]), int(predicted[index[0]]))
 
 
 def verify_with_model(weights: Weights, trace: np.ndarray, prefix_tokens: int,
@@ -189,15 +196,15 @@ def verify_with_model(weights: Weights, trace: np.ndarray, prefix_tokens: int,
                 g = gate_up(x)
                 x = x + w_down(torch.relu(g[:, :n]) * g[:, n:])
         predicted = argmax(x).numpy()
-        bad = _check_block(predicted, trace, start, prefix_tokens - 1)
-        checked += int(np.count_nonzero(np.arange(start, start + len(chunk)) >= prefix_tokens - 1))
+        count, bad = _check_block(predicted, trace, start, prefix_tokens - 1)
+        checked += count
         if bad:
             return Verdict("torch", checked, time.perf_counter() - start_time, *bad)
     return Verdict("torch", checked, time.perf_counter() - start_time)
 
 
 def _columns(expr: Expr, x: np.ndarray) -> np.ndarray:
-    """An affine expression on every row, adding terms in the order the evaluator does."""
+    """Evaluate an affine expression on every row, adding terms in the evaluator's order."""
     total = np.full(x.shape[0], expr.const)
     for index, coeff in expr.terms:
         total = total + coeff * x[:, index]
@@ -255,8 +262,8 @@ def verify_with_graph(graph: Graph, trace: np.ndarray, prefix_tokens: int,
                 x[:, node.outs[0]] = out[:, 0]
                 x[:, node.outs[1]] = out[:, 1]
         predicted = argmax(torch.as_tensor(x)).numpy()
-        bad = _check_block(predicted, trace, start, prefix_tokens - 1)
-        checked += int(np.count_nonzero(np.arange(start, start + len(chunk)) >= prefix_tokens - 1))
+        count, bad = _check_block(predicted, trace, start, prefix_tokens - 1)
+        checked += count
         if bad:
             return Verdict("graph", checked, time.perf_counter() - start_time, *bad)
     return Verdict("graph", checked, time.perf_counter() - start_time)

@@ -90,8 +90,17 @@ def load_trace(path: Path) -> tuple[dict, list[int]]:
     return header, tokens
 
 
+def _starts_with(path: Path, magic: bytes) -> bool:
+    """Report whether ``path`` is a file whose first bytes are ``magic``."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(magic)) == magic
+    except OSError:
+        return False  # load_program reports a missing or unreadable file
+
+
 def _check_vocabulary(path: Path, tokens) -> None:
-    """Raise HullvmError when a trace holds a token id outside the model's vocabulary."""
+    """Raise HullvmError when a trace contains a token id outside the model's vocabulary."""
     from hullvm.wasm.tokens import VOCAB
 
     for position, token in enumerate(tokens):
@@ -322,8 +331,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     path = Path(args.program) if args.program else _default_program()
     weights = load_machine_weights(Path(args.weights) if args.weights else None)
     wasm = None
-    if path.suffix == ".trace" or (path.is_file() and path.read_bytes()[:16].startswith(
-            b"HULLVM-TRACE")):
+    if path.suffix == ".trace" or _starts_with(path, b"HULLVM-TRACE"):
         if args.input is not None or args.input_file is not None:
             raise HullvmError(f"{path} is a saved trace, which already contains its input; "
                               f"drop --input and --input-file")
@@ -363,7 +371,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if wasm is not None and result.complete and not failed:
         from hullvm.reference import run_reference
 
-        ref = run_reference(wasm, _read_input(args))
+        ref = run_reference(wasm, input_bytes)
         same = (ref.output, ref.exit_code, ref.trap) == (decoder.output, result.exit_code,
                                                           result.trap)
         print(f"hullvm: wasmtime: {'agrees' if same else 'DISAGREES'} (output {len(ref.output)} "

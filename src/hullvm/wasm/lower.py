@@ -414,7 +414,7 @@ def _lower_function(low: _Lowering, module: Module, space: str, function: Functi
                 low.code[skip].tgt = len(low.code)
             return
         # The machine moves the stack pointer of an unconditional BR by its dsp, so a BR carries
-        # the drop in both fields; a conditional branch falls through with dsp and jumps with dspj.
+        # the drop in both fields. A conditional branch falls through with dsp and jumps with dspj.
         if conditional:
             jump = Instruction("BR_IF", dsp=-pop, dspj=-pop - drop)
         else:
