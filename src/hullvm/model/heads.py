@@ -54,10 +54,10 @@ def head_kinds(weights: Weights) -> list[list[str]]:
 
 
 def position_stores(weights: Weights, kinds: list[list[str]]) -> list[list[int]]:
-    """Per head, the index of the per-position value array it reads (-1 for other kinds).
+    """Return, per head, the index of the per-position value array it reads (-1 for other kinds).
 
     Two position heads store the same numbers when their value rows are equal and no sublayer
-    between them writes a dimension those rows read; such heads share one array, across layers
+    between them writes a dimension those rows read. Such heads share one array, across layers
     too. Arrays are numbered in order of first use.
     """
     stores: list[list[int]] = []

@@ -938,8 +938,9 @@ class Engine {
   std::vector<int> singles_;
 };
 
-// One head's cache on its own, fed a block of positions at a time: each row inserts its key and
-// value, then queries (so a row sees itself and every row before it, as in causal attention).
+// One head's cache on its own, fed a block of positions at a time. Each row inserts its key and
+// value and then queries, so a row attends to itself and every row before it, as in causal
+// attention.
 // It lets a batched evaluation of the model (one projection per block of tokens instead of per
 // token) use the same exact head kinds as the engine.
 class HeadCache {
